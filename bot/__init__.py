@@ -1,0 +1,1 @@
+"""SMARTCity Gera assistant: knowledge base, clock, language handling and CLI."""

@@ -1,0 +1,43 @@
+"""Command line: ``python -m bot <command>`` (also installed as ``smartcity``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _spacy_build(args: argparse.Namespace) -> int:
+    from bot.spacy_pipeline import build
+
+    path = build(Path(args.path))
+    print(f"built German spaCy pipeline in {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    spacy_parser = commands.add_parser("spacy", help="German spaCy pipeline")
+    spacy_commands = spacy_parser.add_subparsers(dest="spacy_command", required=True)
+    build_parser_ = spacy_commands.add_parser("build", help="build the offline pipeline")
+    build_parser_.add_argument("path", nargs="?", default="var/spacy/de_gera")
+    build_parser_.set_defaults(handler=_spacy_build)
+
+    try:
+        from bot.kb import cli as kb_cli
+    except ImportError:  # the knowledge-base package is optional while it is being built
+        kb_cli = None
+    if kb_cli is not None:
+        kb_cli.register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

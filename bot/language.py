@@ -1,0 +1,174 @@
+"""Which language (German or English) a citizen writes in, and which one to answer in.
+
+Two detectors vote: lingua (general language ID, restricted to German and English) and a
+small character n-gram classifier trained on the project's own labelled NLU examples (the
+files under data/nlu/de and data/nlu/en). lingua alone gets domain phrases wrong ("Hallo"
+looks English to it, "Where is the Hauptbahnhof meeting point?" German); the project's
+examples know the domain vocabulary. A message switches the language only when the vote is
+clear; short or ambiguous messages keep the current one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+SUPPORTED = ("de", "en")
+DEFAULT_LANGUAGE = "de"
+NLU_ROOT = Path(__file__).resolve().parent.parent / "data" / "nlu"
+
+# Weight of the project's own classifier in the vote; lingua gets the rest.
+PROJECT_WEIGHT = 0.65
+# A vote must reach this probability for one language to switch.
+SWITCH_CONFIDENCE = 0.7
+# Messages with fewer words only set the language at the start of a conversation.
+MIN_WORDS_TO_SWITCH = 2
+
+_ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Guess:
+    """A language guess with the probability of that language (0.5 = no idea)."""
+
+    language: str
+    probability: float
+
+    @property
+    def confident(self) -> bool:
+        return self.probability >= SWITCH_CONFIDENCE
+
+
+def normalise(value: object) -> str | None:
+    """Return 'de' or 'en' for anything that names one of them, else None.
+
+    This is the payload guard: whatever a user types into a "/intent{...}" payload or a web
+    page sends as metadata, only these two values can come out.
+    """
+    if not isinstance(value, str):
+        return None
+    value = value.strip().lower()[:20]
+    aliases = {
+        "de": "de", "deu": "de", "ger": "de", "german": "de", "deutsch": "de",
+        "de-de": "de", "de_de": "de", "de-at": "de", "de-ch": "de",
+        "en": "en", "eng": "en", "english": "en", "englisch": "en",
+        "en-gb": "en", "en-us": "en", "en_gb": "en", "en_us": "en",
+    }
+    return aliases.get(value)
+
+
+def labelled_examples(root: Path = NLU_ROOT) -> list[tuple[str, str]]:
+    """(text, language) pairs from the project's NLU files, entity markup removed."""
+    pairs: list[tuple[str, str]] = []
+    for language in SUPPORTED:
+        for path in sorted((root / language).glob("*.yml")):
+            document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            for block in document.get("nlu", []) or []:
+                if "intent" not in block or not isinstance(block.get("examples"), str):
+                    continue
+                for line in block["examples"].splitlines():
+                    text = line.strip()
+                    if text.startswith("- "):
+                        pairs.append((_ANNOTATION.sub(r"\1", text[2:]).strip(), language))
+    return pairs
+
+
+class ProjectClassifier:
+    """Character n-gram naive Bayes over the project's own German and English examples."""
+
+    def __init__(self, examples: Iterable[tuple[str, str]]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.naive_bayes import MultinomialNB
+        from sklearn.pipeline import make_pipeline
+
+        texts, labels = zip(*examples, strict=True)
+        self._model = make_pipeline(
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), lowercase=True,
+                            sublinear_tf=True),
+            MultinomialNB(alpha=0.3),
+        )
+        self._model.fit(texts, labels)
+        self._german_column = list(self._model.classes_).index("de")
+
+    def probability_german(self, text: str) -> float:
+        return float(self._model.predict_proba([text])[0][self._german_column])
+
+
+@lru_cache(maxsize=1)
+def _project_classifier() -> ProjectClassifier | None:
+    examples = labelled_examples()
+    if len({language for _, language in examples}) < 2:
+        return None
+    return ProjectClassifier(examples)
+
+
+@lru_cache(maxsize=1)
+def _lingua():
+    from lingua import Language, LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_languages(Language.GERMAN, Language.ENGLISH).build()
+
+
+def _lingua_probability_german(text: str) -> float:
+    from lingua import Language
+
+    for value in _lingua().compute_language_confidence_values(text):
+        if value.language == Language.GERMAN:
+            return float(value.value)
+    return 0.5
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def detect(text: str) -> Guess | None:
+    """Vote on the language of ``text``; None when there is nothing to judge."""
+    text = text[:1000]
+    if not words(text):
+        return None
+    german = _lingua_probability_german(text)
+    classifier = _project_classifier()
+    if classifier is not None:
+        german = PROJECT_WEIGHT * classifier.probability_german(text) + (
+            1 - PROJECT_WEIGHT
+        ) * german
+    if german >= 0.5:
+        return Guess("de", german)
+    return Guess("en", 1 - german)
+
+
+def choose_language(
+    current: object,
+    text: str,
+    *,
+    requested: object = None,
+    page_language: object = None,
+    first_message: bool = False,
+) -> str:
+    """The language to answer in after this message.
+
+    ``requested`` is an explicit request ("auf Englisch bitte"), ``page_language`` the web
+    page's language from message metadata, ``first_message`` whether this is the first
+    message of the conversation. Only ever returns 'de' or 'en'.
+    """
+    explicit = normalise(requested)
+    if explicit:
+        return explicit
+    language = normalise(current) or DEFAULT_LANGUAGE
+    if first_message:
+        language = normalise(page_language) or language
+    if text.lstrip().startswith("/"):
+        return language  # a button or typed payload: no language evidence
+    guess = detect(text)
+    if guess is None or not guess.confident:
+        return language
+    if len(words(text)) < MIN_WORDS_TO_SWITCH and not first_message:
+        return language
+    return guess.language

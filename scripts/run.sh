@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Starts the action server (5055) and Rasa (5005: REST + socket.io) in the foreground and
+# stops them together on Ctrl-C. Called by `make run` after set-up and training.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+RASA_PORT=${RASA_PORT:-5005}
+ACTIONS_PORT=${ACTIONS_PORT:-5055}
+WEB_PORT=${WEB_PORT:-8080}
+WEB_ORIGIN=${WEB_ORIGIN:-http://localhost:$WEB_PORT}
+mkdir -p var/log
+pids=()
+stop() {
+    trap - INT TERM EXIT
+    echo ">> stopping"
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null
+    exit 0
+}
+trap stop INT TERM EXIT
+
+.venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" &
+pids+=($!)
+.venv/bin/rasa run --model models/smartcity.tar.gz --port "$RASA_PORT" \
+    --credentials credentials.yml --endpoints endpoints.yml \
+    --cors "$WEB_ORIGIN" &
+pids+=($!)
+
+for _ in $(seq 1 120); do
+    if curl -sf "localhost:$RASA_PORT/status" >/dev/null 2>&1 \
+        || curl -sf "localhost:$RASA_PORT/" >/dev/null 2>&1; then
+        break
+    fi
+    sleep 1
+done
+cat <<MSG
+
+================================================================
+ SMARTCity Gera assistant is up.
+   REST:      curl -s localhost:$RASA_PORT/webhooks/rest/webhook \\
+                -d '{"sender":"me","message":"Hallo"}'
+   socket.io: http://localhost:$RASA_PORT/socket.io
+   actions:   http://localhost:$ACTIONS_PORT/health
+ Ctrl-C stops everything.
+================================================================
+MSG
+wait -n "${pids[@]}"
+echo ">> a service exited; stopping the others"
+stop

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole suite, as `make test` and CI run it: lint, Rasa data validation, pytest (unit
+# tests, knowledge-base tests, tests against the trained model and the running stack) and
+# Rasa's end-to-end test stories. Any failure fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+mkdir -p var/results
+
+echo ">> ruff"
+.venv/bin/ruff check bot actions tests scripts
+
+echo ">> rasa data validate"
+.venv/bin/rasa data validate --data data/nlu data/dialogue --domain domain.yml \
+    --config config.yml --fail-on-warnings
+
+echo ">> pytest"
+set +e
+.venv/bin/python -m pytest "$@"
+rc=$?
+set -e
+if [ "$rc" -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi
+[ "$rc" -eq 0 ] || exit "$rc"
+
+echo ">> rasa test stories (fail on prediction errors)"
+scripts/rasa-test-stories.sh
+
+echo ">> make test passed in $(( $(date +%s) - start ))s"

@@ -1,0 +1,39 @@
+"""Every response exists in German and English, conditioned on the language slot."""
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _languages(variations: list[dict]) -> set[str]:
+    found = set()
+    for variation in variations:
+        for condition in variation.get("condition") or []:
+            if condition.get("name") == "language" and (variation.get("text") or
+                                                        variation.get("custom")):
+                found.add(condition.get("value"))
+    return found
+
+
+def test_every_response_has_german_and_english():
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    responses = domain["responses"]
+    assert responses, "domain has no responses"
+    missing = {name: sorted({"de", "en"} - _languages(v)) for name, v in responses.items()}
+    missing = {name: langs for name, langs in missing.items() if langs}
+    assert not missing, f"responses lacking a language: {missing}"
+
+
+def test_german_replies_use_formal_address():
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    informal = (" du ", " dich ", " dir ", " dein", " kannst ", " willst ", " hast ")
+    offenders = []
+    for name, variations in domain["responses"].items():
+        for variation in variations:
+            values = [c.get("value") for c in variation.get("condition") or []]
+            text = f" {variation.get('text', '').lower()} "
+            if "de" in values and any(word in text for word in informal):
+                offenders.append(name)
+    assert not offenders, f"informal German in {offenders}"
