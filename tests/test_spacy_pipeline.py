@@ -19,7 +19,8 @@ def nlp():
 
 
 def test_german_lemmas(nlp):
-    lemmas = {token.text: token.lemma_ for token in nlp("Ist das Büro heute geöffnet? Wir sind da.")}
+    doc = nlp("Ist das Büro heute geöffnet? Wir sind da.")
+    lemmas = {token.text: token.lemma_ for token in doc}
     assert lemmas["geöffnet"] == "öffnen"
     assert lemmas["sind"] == "sein"
     assert lemmas["Ist"] == "sein"

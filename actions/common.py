@@ -1,0 +1,80 @@
+"""Glue shared by the topic actions: language, repository, domain wording, source lines.
+
+Wording stays in domain.yml: when an action needs a phrase inside a variable (a topic label,
+the reason the office is closed) it reads that response from the domain it is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import formatting
+from bot.kb import Contact, KnowledgeBaseError, Repository
+from bot.language import DEFAULT_LANGUAGE, normalise
+
+logger = logging.getLogger(__name__)
+DomainDict = dict[str, Any]
+
+
+def language_of(tracker: Tracker) -> str:
+    return normalise(tracker.get_slot("language")) or DEFAULT_LANGUAGE
+
+
+@lru_cache(maxsize=1)
+def repository() -> Repository:
+    return Repository()
+
+
+def phrase(domain: DomainDict, response: str, language: str, **variables: Any) -> str:
+    """The text of a domain response in ``language`` with variables filled."""
+    for variation in domain.get("responses", {}).get(response, []):
+        values = [c.get("value") for c in variation.get("condition") or []
+                  if c.get("name") == "language"]
+        if language in values:
+            text = variation.get("text", "")
+            return text.format(**variables) if variables else text
+    raise KeyError(f"response {response!r} has no {language!r} variation in domain.yml")
+
+
+def source_vars(record: Any, language: str) -> dict[str, str]:
+    return {"source": record.source, "as_of": formatting.as_of(record.as_of, language)}
+
+
+def contact_vars(contact: Contact | None, language: str) -> dict[str, str]:
+    if contact is None:
+        return {"office": "", "email": "", "phone": "", "street": "", "postcode": "",
+                "city": "", "head": ""}
+    return {
+        "office": contact.office_en if language == "en" else contact.office_de,
+        "email": contact.email,
+        "phone": contact.phone,
+        "street": contact.street,
+        "postcode": contact.postcode,
+        "city": contact.city,
+        "head": contact.head,
+    }
+
+
+def utter_unknown(dispatcher: CollectingDispatcher, language: str) -> None:
+    """Honest "I don't know" with the contact from the knowledge base."""
+    dispatcher.utter_message(response="utter_unknown",
+                             **contact_vars(repository().contact(), language))
+
+
+def answer_safely(run):  # type: ignore[no-untyped-def]
+    """Decorator for Action.run: a broken knowledge base gives a calm reply, not silence."""
+
+    async def wrapper(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        try:
+            return await run(self, dispatcher, tracker, domain)
+        except KnowledgeBaseError:
+            logger.exception("knowledge base unavailable in %s", self.name())
+            dispatcher.utter_message(response="utter_service_unavailable")
+            return []
+
+    return wrapper

@@ -1,0 +1,212 @@
+"""SMARTCity tours: what they are, next, by date, remaining, meeting point, booking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import (
+    answer_safely,
+    contact_vars,
+    language_of,
+    phrase,
+    repository,
+    source_vars,
+    utter_unknown,
+)
+from bot import formatting
+from bot import tours as tour_logic
+from bot.clock import now
+from bot.dates import Period, find_period
+from bot.kb import Tour
+
+MODES = ("foot", "bike")
+
+
+def mode_label(domain: dict[str, Any], mode: str, language: str) -> str:
+    """' zu Fuß' / ' by bike' (with the leading space the sentences expect)."""
+    return phrase(domain, f"utter_tour_mode_{mode}", language)
+
+
+def tour_vars(tour: Tour, domain: dict[str, Any], language: str) -> dict[str, str]:
+    return {
+        "title": phrase(domain, "utter_tour_title", language,
+                        mode=mode_label(domain, tour.mode, language)),
+        "date": formatting.day(tour.date, language),
+        "start": formatting.clock(tour.start),
+        "end": formatting.clock(tour.end),
+        "meeting_point": tour.meeting_point_en if language == "en" else tour.meeting_point_de,
+        **source_vars(tour, language),
+    }
+
+
+def tour_list(tours: list[Tour], domain: dict[str, Any], language: str) -> str:
+    return "\n".join(
+        f"• {formatting.short_day(tour.date, language)}, {formatting.clock(tour.start)}–"
+        f"{formatting.clock(tour.end)}:{mode_label(domain, tour.mode, language)} – "
+        f"{tour.meeting_point_en if language == 'en' else tour.meeting_point_de}"
+        for tour in tours
+    )
+
+
+def requested_mode(tracker: Tracker) -> str | None:
+    mode = next(tracker.get_latest_entity_values("tour_mode"), None)
+    return mode if mode in MODES else None
+
+
+def period_phrase(period: Period, domain: dict[str, Any], language: str) -> str:
+    if period.kind == "month":
+        return phrase(domain, "utter_period_month", language,
+                      month=formatting.month(period.first.year, period.first.month, language))
+    if period.first == period.last:
+        return phrase(domain, "utter_period_day", language,
+                      day=formatting.day(period.first, language))
+    return phrase(domain, "utter_period_range", language,
+                  first=formatting.day(period.first, language),
+                  last=formatting.day(period.last, language))
+
+
+def utter_next_or_none(dispatcher: CollectingDispatcher, domain: dict[str, Any],
+                       language: str, mode: str | None) -> list[dict[str, Any]]:
+    """The next tour, or plainly that none is ahead, the last one, and whom to ask."""
+    tours = repository().tours()
+    upcoming = tour_logic.next_tour(tours, now(), mode)
+    if upcoming is not None:
+        dispatcher.utter_message(response="utter_tour_next",
+                                 **tour_vars(upcoming, domain, language))
+        return [SlotSet("last_tour", upcoming.key)]
+    last = tour_logic.last_tour(tours, now(), mode)
+    if last is None:
+        utter_unknown(dispatcher, language)
+        return []
+    dispatcher.utter_message(
+        response="utter_tour_none_ahead",
+        mode_suffix=mode_label(domain, mode, language) if mode else "",
+        **{**tour_vars(last, domain, language),
+           **contact_vars(repository().contact(), language)},
+    )
+    return [SlotSet("last_tour", last.key)]
+
+
+class ActionToursAbout(Action):
+    def name(self) -> str:
+        return "action_tours_about"
+
+    @answer_safely
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        language = language_of(tracker)
+        fact = repository().fact("tours")
+        if fact is None:
+            utter_unknown(dispatcher, language)
+            return []
+        dispatcher.utter_message(response="utter_fact",
+                                 fact=fact.text_en if language == "en" else fact.text_de,
+                                 **source_vars(fact, language))
+        return []
+
+
+class ActionTourNext(Action):
+    def name(self) -> str:
+        return "action_tour_next"
+
+    @answer_safely
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        return utter_next_or_none(dispatcher, domain, language_of(tracker),
+                                  requested_mode(tracker))
+
+
+class ActionToursRemaining(Action):
+    def name(self) -> str:
+        return "action_tours_remaining"
+
+    @answer_safely
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        language = language_of(tracker)
+        mode = requested_mode(tracker)
+        ahead = tour_logic.remaining(repository().tours(), now(), mode)
+        if not ahead:
+            return utter_next_or_none(dispatcher, domain, language, mode)
+        dispatcher.utter_message(response="utter_tours_remaining", count=len(ahead),
+                                 tour_list=tour_list(ahead, domain, language),
+                                 **source_vars(ahead[0], language))
+        return [SlotSet("last_tour", ahead[0].key)]
+
+
+class ActionToursByDate(Action):
+    def name(self) -> str:
+        return "action_tours_by_date"
+
+    @answer_safely
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        language = language_of(tracker)
+        mode = requested_mode(tracker)
+        text = (tracker.latest_message or {}).get("text") or ""
+        period = find_period(
+            text, now().date(),
+            weekday=next(tracker.get_latest_entity_values("weekday"), None),
+            month=next(tracker.get_latest_entity_values("month"), None),
+        )
+        if period is None:  # no date named: the best answer is the next tour
+            return utter_next_or_none(dispatcher, domain, language, mode)
+        found = tour_logic.between(repository().tours(), period.first, period.last, mode)
+        when = period_phrase(period, domain, language)
+        if found:
+            dispatcher.utter_message(response="utter_tours_in_period", period=when,
+                                     tour_list=tour_list(found, domain, language),
+                                     **source_vars(found[0], language))
+            return [SlotSet("last_tour", found[0].key)]
+        dispatcher.utter_message(response="utter_tours_none_in_period", period=when,
+                                 period_capitalised=when[:1].upper() + when[1:])
+        return utter_next_or_none(dispatcher, domain, language, mode)
+
+
+class ActionTourMeetingPoint(Action):
+    def name(self) -> str:
+        return "action_tour_meeting_point"
+
+    @answer_safely
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        language = language_of(tracker)
+        tours = repository().tours()
+        mode = requested_mode(tracker)
+        last_key = tracker.get_slot("last_tour")
+        tour = next((t for t in tours if t.key == last_key), None) if not mode else None
+        if tour is None and mode:
+            tour = tour_logic.next_tour(tours, now(), mode)
+        if tour is not None:
+            dispatcher.utter_message(response="utter_tour_meeting_point",
+                                     **tour_vars(tour, domain, language))
+            return [SlotSet("last_tour", tour.key)]
+        if not tours:
+            utter_unknown(dispatcher, language)
+            return []
+        points: dict[str, str] = {}
+        for item in tour_logic.chronological(tours):
+            label = mode_label(domain, item.mode, language).strip()
+            place = item.meeting_point_en if language == "en" else item.meeting_point_de
+            points.setdefault(f"• {label}: {place}", "")
+        dispatcher.utter_message(response="utter_tour_meeting_points",
+                                 meeting_points="\n".join(points),
+                                 **source_vars(tours[0], language))
+        return []
+
+
+class ActionTourBooking(Action):
+    def name(self) -> str:
+        return "action_tour_booking"
+
+    @answer_safely
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        language = language_of(tracker)
+        dispatcher.utter_message(response="utter_tour_booking",
+                                 **contact_vars(repository().contact(), language))
+        return []

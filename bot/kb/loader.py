@@ -1,0 +1,559 @@
+"""Read and validate the editorial YAML files under ``data/kb``.
+
+Everything is validated before anything is written, and all errors found are reported at once,
+each naming file, record and field, so an editor can fix a file in one go. Values are taken as
+text exactly as written: nothing is escaped, trimmed or interpreted beyond its declared type.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.kb import KnowledgeBaseError
+from bot.kb.records import (
+    PROJECT_KINDS,
+    TOUR_MODES,
+    Closure,
+    Contact,
+    Fact,
+    KnowledgeBase,
+    OpeningHours,
+    Project,
+    Tour,
+)
+
+DEFAULT_DIR = Path("data/kb")
+FILES = ("programme.yml", "projects.yml", "tours.yml", "hours.yml", "contact.yml")
+
+# Fact keys the dialogue maps intents to: a knowledge base without them is incomplete.
+REQUIRED_FACT_KEYS = (
+    "about",
+    "since",
+    "funding",
+    "selection",
+    "duration",
+    "phases",
+    "decisions",
+    "goals",
+    "working_groups",
+    "participation",
+    "charter",
+    "strategy",
+    "flood_prevention",
+    "traffic_sensors",
+    "digital_town_hall",
+    "tours",
+    "pilots",
+    "implementation",
+)
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS_DE = ("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag")
+
+KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+TIME_PATTERN = re.compile(r"^(\d{2}):(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a record: its name, how to check it, and whether it must be there."""
+
+    name: str
+    kind: str  # key text str date time int kind mode weekday list
+    required: bool = True
+
+
+def _f(name: str, kind: str, required: bool = True) -> Field:
+    return Field(name, kind, required)
+
+
+FACT_FIELDS = (
+    _f("key", "key"),
+    _f("text_de", "text"),
+    _f("text_en", "text"),
+    _f("source", "text"),
+    _f("as_of", "date"),
+    _f("note", "text", False),
+)
+PROJECT_FIELDS = (
+    _f("key", "key"),
+    _f("kind", "kind"),
+    _f("number", "int", False),
+    _f("name_de", "text"),
+    _f("name_en", "text"),
+    _f("synonyms", "list", False),
+    _f("description_de", "text"),
+    _f("description_en", "text"),
+    _f("status_de", "text"),
+    _f("status_en", "text"),
+    _f("place", "text", False),
+    _f("links", "list", False),
+    _f("source", "text"),
+    _f("as_of", "date"),
+    _f("note", "text", False),
+)
+TOUR_FIELDS = (
+    _f("key", "key"),
+    _f("date", "date"),
+    _f("start", "time"),
+    _f("end", "time"),
+    _f("mode", "mode"),
+    _f("meeting_point_de", "text"),
+    _f("meeting_point_en", "text"),
+    _f("notes_de", "text", False),
+    _f("notes_en", "text", False),
+    _f("source", "text"),
+    _f("as_of", "date"),
+)
+HOURS_FIELDS = (
+    _f("weekday", "weekday"),
+    _f("opens", "time"),
+    _f("closes", "time"),
+    _f("source", "text"),
+    _f("as_of", "date"),
+)
+CLOSURE_FIELDS = (
+    _f("date", "date"),
+    _f("reason_de", "text"),
+    _f("reason_en", "text"),
+    _f("source", "text"),
+    _f("as_of", "date"),
+)
+CONTACT_FIELDS = (
+    _f("office_de", "text"),
+    _f("office_en", "text"),
+    _f("street", "text"),
+    _f("postcode", "text"),
+    _f("city", "text"),
+    _f("phone", "text"),
+    _f("email", "text"),
+    _f("head", "text"),
+    _f("source", "text"),
+    _f("as_of", "date"),
+)
+
+# file -> top-level sections it may (and must) hold
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "programme.yml": ("facts",),
+    "projects.yml": ("projects",),
+    "tours.yml": ("tours",),
+    "hours.yml": ("opening_hours", "closures"),
+    "contact.yml": ("contact",),
+}
+
+
+def content_hash(directory: Path | str = DEFAULT_DIR) -> str:
+    """SHA-256 over the knowledge-base files' names and bytes: cheap, no parsing needed."""
+    directory = Path(directory)
+    digest = hashlib.sha256()
+    for name in FILES:
+        path = directory / name
+        digest.update(name.encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes() if path.exists() else b"<missing>")
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+class _Errors:
+    """Collects messages so one run reports every problem."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def add(self, message: str) -> None:
+        self.messages.append(message)
+
+
+def _where(file: str, section: str, index: int | None, key: Any) -> str:
+    where = f"{file}: {section}" if index is None else f"{file}: {section}[{index}]"
+    if isinstance(key, str) and key:
+        where += f' (key "{key}")'
+    return where
+
+
+def _type_name(value: Any) -> str:
+    return {
+        str: "text",
+        int: "number",
+        float: "number",
+        bool: "true/false",
+        list: "list",
+        dict: "mapping",
+        date: "date",
+        datetime: "date and time",
+        type(None): "nothing",
+    }.get(type(value), type(value).__name__)
+
+
+def _check_text(value: Any, name: str) -> tuple[Any, str | None]:
+    if not isinstance(value, str):
+        return None, f"expected text, got {_type_name(value)} {value!r} (put it in quotes)"
+    if not value.strip():
+        if name.endswith("_de"):
+            return None, "missing German text"
+        if name.endswith("_en"):
+            return None, "missing English text"
+        return None, "must not be empty"
+    if "\x00" in value:
+        return None, "contains a NUL character"
+    return value, None
+
+
+def _check_date(value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, datetime):
+        return None, f"expected a date, got date and time {value!r}"
+    if isinstance(value, date):
+        return value, None
+    if isinstance(value, str) and DATE_PATTERN.match(value.strip()):
+        try:
+            return date.fromisoformat(value.strip()), None
+        except ValueError:
+            pass
+    return None, f"malformed date {value!r} (expected YYYY-MM-DD, e.g. 2023-06-10)"
+
+
+def _check_time(value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, str):
+        match = TIME_PATTERN.match(value.strip())
+        if match:
+            hour, minute = int(match.group(1)), int(match.group(2))
+            if hour < 24 and minute < 60:
+                return time(hour, minute), None
+    hint = ' (write times in quotes as "HH:MM", e.g. "14:00")'
+    return None, f"malformed time {value!r}{hint}"
+
+
+def _check_value(field: Field, value: Any) -> tuple[Any, str | None]:
+    kind = field.kind
+    if kind == "text":
+        return _check_text(value, field.name)
+    if kind == "key":
+        if not isinstance(value, str) or not KEY_PATTERN.match(value):
+            return None, (
+                f"malformed key {value!r} (lower-case letters, digits, '-' and '_', "
+                "starting with a letter or digit)"
+            )
+        return value, None
+    if kind == "date":
+        return _check_date(value)
+    if kind == "time":
+        return _check_time(value)
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            return None, f"expected a whole number, got {_type_name(value)} {value!r}"
+        return value, None
+    if kind == "kind":
+        if value not in PROJECT_KINDS:
+            return None, f"unknown project kind {value!r} (expected pilot or implementation)"
+        return value, None
+    if kind == "mode":
+        if value not in TOUR_MODES:
+            return None, f"unknown tour mode {value!r} (expected foot or bike)"
+        return value, None
+    if kind == "weekday":
+        if isinstance(value, str):
+            lowered = value.strip().casefold()
+            if lowered in WEEKDAYS:
+                return WEEKDAYS.index(lowered), None
+            if lowered in WEEKDAYS_DE:
+                return WEEKDAYS_DE.index(lowered), None
+        return None, f"unknown weekday {value!r} (expected monday ... sunday)"
+    if kind == "list":
+        if not isinstance(value, list):
+            return None, f"expected a list of texts, got {_type_name(value)} {value!r}"
+        items = []
+        for i, item in enumerate(value):
+            checked, problem = _check_text(item, field.name)
+            if problem:
+                return None, f"item {i}: {problem}"
+            items.append(checked)
+        return tuple(items), None
+    raise AssertionError(f"unknown field kind {kind}")
+
+
+def _record(
+    raw: Any,
+    fields: tuple[Field, ...],
+    file: str,
+    section: str,
+    index: int | None,
+    errors: _Errors,
+) -> dict[str, Any] | None:
+    """Check one mapping against its fields; None when it has errors (already reported)."""
+    key = raw.get("key") if isinstance(raw, dict) else None
+    where = _where(file, section, index, key)
+    if not isinstance(raw, dict):
+        errors.add(f"{where}: expected a mapping of fields, got {_type_name(raw)}")
+        return None
+    ok = True
+    known = {field.name for field in fields}
+    for name in raw:
+        if name not in known:
+            errors.add(
+                f'{where}: field "{name}": unknown field (expected one of: '
+                f"{', '.join(field.name for field in fields)})"
+            )
+            ok = False
+    values: dict[str, Any] = {}
+    for field in fields:
+        if field.name not in raw or raw[field.name] is None:
+            if field.required:
+                errors.add(f'{where}: field "{field.name}": missing required field')
+                ok = False
+            else:
+                values[field.name] = () if field.kind == "list" else None
+            continue
+        value, problem = _check_value(field, raw[field.name])
+        if problem:
+            errors.add(f'{where}: field "{field.name}": {problem}')
+            ok = False
+        else:
+            values[field.name] = value
+    return values if ok else None
+
+
+def _read_yaml(path: Path, display: str, errors: _Errors) -> dict[str, Any] | None:
+    if not path.is_file():
+        errors.add(f"{display}: file is missing")
+        return None
+    try:
+        with path.open(encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except UnicodeDecodeError as exc:
+        errors.add(f"{display}: not UTF-8 text: {exc}")
+        return None
+    except yaml.YAMLError as exc:
+        errors.add(f"{display}: not valid YAML: {exc}")
+        return None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        errors.add(f"{display}: expected a mapping at the top, got {_type_name(data)}")
+        return None
+    return data
+
+
+def _list_section(
+    data: dict[str, Any],
+    section: str,
+    fields: tuple[Field, ...],
+    display: str,
+    errors: _Errors,
+    unique: str,
+) -> list[dict[str, Any]]:
+    raw_list = data.get(section)
+    if raw_list is None:
+        raw_list = []
+    if not isinstance(raw_list, list):
+        errors.add(f"{display}: {section}: expected a list, got {_type_name(raw_list)}")
+        return []
+    records: list[dict[str, Any]] = []
+    seen: dict[Any, int] = {}
+    for index, raw in enumerate(raw_list):
+        values = _record(raw, fields, display, section, index, errors)
+        if values is None:
+            continue
+        marker = values[unique]
+        if marker in seen:
+            label = WEEKDAYS[marker] if unique == "weekday" else marker
+            errors.add(
+                f"{_where(display, section, index, values.get('key'))}: field \"{unique}\": "
+                f"duplicate {unique} {label!s} (already used by {section}[{seen[marker]}])"
+            )
+            continue
+        seen[marker] = index
+        records.append(values)
+    return records
+
+
+def load_directory(directory: Path | str = DEFAULT_DIR) -> KnowledgeBase:
+    """Validate every file in ``directory`` and return its records in file order.
+
+    Raises :class:`KnowledgeBaseError` listing every problem found.
+    """
+    directory = Path(directory)
+    errors = _Errors()
+    data: dict[str, dict[str, Any]] = {}
+    for name in FILES:
+        display = str(directory / name)
+        content = _read_yaml(directory / name, display, errors)
+        if content is None:
+            continue
+        for top in content:
+            if top not in SECTIONS[name]:
+                errors.add(
+                    f'{display}: unknown section "{top}" (expected: {", ".join(SECTIONS[name])})'
+                )
+        for section in SECTIONS[name]:
+            if section not in content:
+                errors.add(f'{display}: missing section "{section}"')
+        data[name] = content
+
+    def section_records(
+        name: str, section: str, fields: tuple[Field, ...], unique: str
+    ) -> list[dict[str, Any]]:
+        if name not in data:
+            return []
+        return _list_section(data[name], section, fields, str(directory / name), errors, unique)
+
+    facts = [Fact(**v) for v in section_records("programme.yml", "facts", FACT_FIELDS, "key")]
+    if "programme.yml" in data and isinstance(data["programme.yml"].get("facts"), list):
+        present = {
+            raw.get("key") for raw in data["programme.yml"]["facts"] if isinstance(raw, dict)
+        }
+        for key in REQUIRED_FACT_KEYS:
+            if key not in present:
+                errors.add(f'{directory / "programme.yml"}: facts: missing required fact "{key}"')
+
+    projects = [
+        Project(**v) for v in section_records("projects.yml", "projects", PROJECT_FIELDS, "key")
+    ]
+    _check_projects(projects, str(directory / "projects.yml"), errors)
+
+    tours = [_tour(v) for v in section_records("tours.yml", "tours", TOUR_FIELDS, "key")]
+    for index, tour in enumerate(tours):
+        if tour.end <= tour.start:
+            errors.add(
+                f'{_where(str(directory / "tours.yml"), "tours", index, tour.key)}: field "end": '
+                f"tour ends ({tour.end:%H:%M}) before it starts ({tour.start:%H:%M})"
+            )
+
+    hours_file = str(directory / "hours.yml")
+    opening_hours = [
+        OpeningHours(**v)
+        for v in section_records("hours.yml", "opening_hours", HOURS_FIELDS, "weekday")
+    ]
+    for index, hours in enumerate(opening_hours):
+        if hours.closes <= hours.opens:
+            errors.add(
+                f'{_where(hours_file, "opening_hours", index, WEEKDAYS[hours.weekday])}: '
+                f'field "closes": closes ({hours.closes:%H:%M}) before it opens '
+                f"({hours.opens:%H:%M})"
+            )
+    closures = [
+        Closure(**v) for v in section_records("hours.yml", "closures", CLOSURE_FIELDS, "date")
+    ]
+
+    contact = None
+    if "contact.yml" in data and "contact" in data["contact.yml"]:
+        values = _record(
+            data["contact.yml"]["contact"],
+            CONTACT_FIELDS,
+            str(directory / "contact.yml"),
+            "contact",
+            None,
+            errors,
+        )
+        if values is not None:
+            contact = Contact(**values)
+
+    if errors.messages:
+        count = len(errors.messages)
+        header = f"{count} error{'s' if count != 1 else ''} in {directory}:"
+        raise KnowledgeBaseError("\n".join([header, *errors.messages]), errors.messages)
+    return KnowledgeBase(
+        facts=tuple(facts),
+        projects=tuple(projects),
+        tours=tuple(tours),
+        opening_hours=tuple(opening_hours),
+        closures=tuple(closures),
+        contact=contact,
+    )
+
+
+def _tour(values: dict[str, Any]) -> Tour:
+    return Tour(**values)
+
+
+def _check_projects(projects: list[Project], file: str, errors: _Errors) -> None:
+    """Numbers unique per kind; a surface form may name only one project (NLU synonyms)."""
+    numbers: dict[tuple[str, int], str] = {}
+    forms: dict[str, str] = {}
+    for index, project in enumerate(projects):
+        where = _where(file, "projects", index, project.key)
+        if project.number is not None:
+            marker = (project.kind, project.number)
+            if marker in numbers:
+                errors.add(
+                    f'{where}: field "number": duplicate {project.kind} number {project.number} '
+                    f'(already used by "{numbers[marker]}")'
+                )
+            numbers[marker] = project.key
+        for form in project.surface_forms():
+            folded = form.casefold()
+            other = forms.get(folded)
+            if other is not None and other != project.key:
+                errors.add(
+                    f'{where}: field "synonyms": name or synonym "{form}" already names '
+                    f'project "{other}"'
+                )
+            forms.setdefault(folded, project.key)
+
+
+Serializer = Callable[[Any], Any]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def to_documents(kb: KnowledgeBase) -> dict[str, dict[str, Any]]:
+    """The YAML data structure of each file for ``kb`` (what ``kb export`` writes).
+
+    Optional fields that are empty are left out, as editors write them, so exporting a fresh
+    load parses to the same structure as the source files.
+    """
+
+    def record(obj: Any, fields: tuple[Field, ...], rename: dict[str, Any] | None = None) -> dict:
+        out: dict[str, Any] = {}
+        for field in fields:
+            value = getattr(obj, field.name)
+            if rename and field.name in rename:
+                value = rename[field.name](value)
+            if not field.required and (value is None or value == ()):
+                continue
+            out[field.name] = _plain(value)
+        return out
+
+    weekday_name: dict[str, Serializer] = {"weekday": lambda number: WEEKDAYS[number]}
+    return {
+        "programme.yml": {"facts": [record(f, FACT_FIELDS) for f in kb.facts]},
+        "projects.yml": {"projects": [record(p, PROJECT_FIELDS) for p in kb.projects]},
+        "tours.yml": {"tours": [record(t, TOUR_FIELDS) for t in kb.tours]},
+        "hours.yml": {
+            "opening_hours": [record(h, HOURS_FIELDS, weekday_name) for h in kb.opening_hours],
+            "closures": [record(c, CLOSURE_FIELDS) for c in kb.closures],
+        },
+        "contact.yml": {
+            "contact": record(kb.contact, CONTACT_FIELDS) if kb.contact is not None else None
+        },
+    }
+
+
+def write_directory(kb: KnowledgeBase, directory: Path | str) -> list[Path]:
+    """Write ``kb`` as the editorial files into ``directory``; returns the paths written."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, document in to_documents(kb).items():
+        path = directory / name
+        text = yaml.safe_dump(
+            document, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
+        )
+        path.write_text(f"# exported by python -m bot kb export\n{text}", encoding="utf-8")
+        written.append(path)
+    return written
