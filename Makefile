@@ -17,12 +17,13 @@ KB_FILES := $(wildcard data/kb/*.yml)
 LOOKUPS := data/nlu/generated/kb_lookups.yml
 MODEL := models/smartcity.tar.gz
 
-.PHONY: help setup run test lint bench train kb lookups clean
+.PHONY: help setup run test lint bench cv train kb lookups clean
 
 help:
 	@echo "make run   - set up what is missing, train if needed, start the assistant"
 	@echo "make test  - set up what is missing, run the whole test suite"
 	@echo "make bench - benchmarks (writes docs/benchmarks.md)"
+	@echo "make cv    - NLU cross-validation report (writes docs/nlu-cross-validation.md)"
 
 $(STAMP): pyproject.toml constraints.txt scripts/setup-venv.sh
 	@scripts/setup-venv.sh
@@ -54,7 +55,7 @@ kb: $(STAMP)
 lookups: $(STAMP)
 	@$(PY) -m bot kb lookups $(LOOKUPS)
 
-$(MODEL): $(TRAINING_FILES) var/spacy-model.txt | spacy
+$(MODEL): $(TRAINING_FILES) $(LOOKUPS) var/spacy-model.txt | spacy
 	@echo ">> training the Rasa model (inputs changed or no model yet)"
 	@start=$$(date +%s); \
 	$(RASA) train --data $(RASA_DATA) --config config.yml --domain domain.yml \
@@ -63,7 +64,7 @@ $(MODEL): $(TRAINING_FILES) var/spacy-model.txt | spacy
 
 train: setup $(MODEL)
 
-setup: $(STAMP) spacy
+setup: $(STAMP) spacy kb lookups
 
 run: setup $(MODEL)
 	@scripts/run.sh
@@ -73,6 +74,10 @@ test: setup $(MODEL)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check bot actions tests scripts
+
+# NLU 5-fold cross-validation per language -> docs/nlu-cross-validation.md (~10 min).
+cv: setup
+	$(PY) -m bot.nlu_eval --config config.yml --folds 5
 
 bench: setup $(MODEL)
 	$(PY) -m bot.bench

@@ -25,12 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     build_parser_.add_argument("path", nargs="?", default="var/spacy/de_gera")
     build_parser_.set_defaults(handler=_spacy_build)
 
-    try:
-        from bot.kb import cli as kb_cli
-    except ImportError:  # the knowledge-base package is optional while it is being built
-        kb_cli = None
-    if kb_cli is not None:
-        kb_cli.register(commands)
+    from bot.kb import cli as kb_cli
+
+    kb_cli.register(commands)
     return parser
 
 

@@ -10,6 +10,7 @@ clear; short or ambiguous messages keep the current one.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,12 +23,15 @@ SUPPORTED = ("de", "en")
 DEFAULT_LANGUAGE = "de"
 NLU_ROOT = Path(__file__).resolve().parent.parent / "data" / "nlu"
 
-# Weight of the project's own classifier in the vote; lingua gets the rest.
-PROJECT_WEIGHT = 0.65
+# Weight of the project's own classifier in the vote (on log-odds); lingua gets the rest.
+# lingua reads German compounds in English sentences as German, so it weighs less.
+PROJECT_WEIGHT = 0.75
 # A vote must reach this probability for one language to switch.
 SWITCH_CONFIDENCE = 0.7
-# Messages with fewer words only set the language at the start of a conversation.
+# Messages with fewer words only set the language at the start of a conversation, and
+# only when the vote is very clear ("Hello" yes, "Hi" - used in German too - no).
 MIN_WORDS_TO_SWITCH = 2
+SHORT_SWITCH_CONFIDENCE = 0.95
 
 _ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -85,12 +89,19 @@ class ProjectClassifier:
     def __init__(self, examples: Iterable[tuple[str, str]]) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.naive_bayes import MultinomialNB
-        from sklearn.pipeline import make_pipeline
+        from sklearn.pipeline import make_pipeline, make_union
 
         texts, labels = zip(*examples, strict=True)
+        # Words carry the function words ("the", "is", "der", "ist") that decide mixed
+        # sentences like "What is the Stadtratsbeschluss about?"; character n-grams cover
+        # typos and words never seen in training.
         self._model = make_pipeline(
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), lowercase=True,
-                            sublinear_tf=True),
+            make_union(
+                TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), lowercase=True,
+                                sublinear_tf=True),
+                TfidfVectorizer(analyzer="word", lowercase=True, sublinear_tf=True,
+                                token_pattern=r"(?u)\b\w+\b"),
+            ),
             MultinomialNB(alpha=0.3),
         )
         self._model.fit(texts, labels)
@@ -124,6 +135,15 @@ def _lingua_probability_german(text: str) -> float:
     return 0.5
 
 
+def _logit(probability: float) -> float:
+    probability = min(max(probability, 0.01), 0.99)
+    return math.log(probability / (1 - probability))
+
+
+def _expit(value: float) -> float:
+    return 1 / (1 + math.exp(-value))
+
+
 def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
@@ -136,9 +156,8 @@ def detect(text: str) -> Guess | None:
     german = _lingua_probability_german(text)
     classifier = _project_classifier()
     if classifier is not None:
-        german = PROJECT_WEIGHT * classifier.probability_german(text) + (
-            1 - PROJECT_WEIGHT
-        ) * german
+        german = _expit(PROJECT_WEIGHT * _logit(classifier.probability_german(text))
+                        + (1 - PROJECT_WEIGHT) * _logit(german))
     if german >= 0.5:
         return Guess("de", german)
     return Guess("en", 1 - german)
@@ -169,6 +188,8 @@ def choose_language(
     guess = detect(text)
     if guess is None or not guess.confident:
         return language
-    if len(words(text)) < MIN_WORDS_TO_SWITCH and not first_message:
+    if len(words(text)) < MIN_WORDS_TO_SWITCH and (
+        not first_message or guess.probability < SHORT_SWITCH_CONFIDENCE
+    ):
         return language
     return guess.language

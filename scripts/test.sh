@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 mkdir -p var/results
 
+echo ">> test dependencies (PostgreSQL, Chromium)"
+scripts/test-deps.sh
+
 echo ">> ruff"
 .venv/bin/ruff check bot actions tests scripts
 

@@ -29,6 +29,12 @@ def test_hallo_starts_german_hello_starts_english():
     assert choose_language("de", "Hello", first_message=True) == "en"
 
 
+def test_ambiguous_first_word_keeps_the_starting_language():
+    assert choose_language("de", "Hi", first_message=True) == "de"
+    assert choose_language("en", "Hi", first_message=True) == "en"
+    assert choose_language("de", "ok", page_language="en", first_message=True) == "en"
+
+
 @pytest.mark.parametrize("short", ["ok", "Danke", "Hi", "ja", "Thanks", "Kornmarkt?"])
 def test_short_messages_keep_the_current_language(short):
     assert choose_language("en", short) == "en"

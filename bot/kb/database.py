@@ -57,7 +57,11 @@ def get_engine(url: str | None = None) -> Engine:
         engine = _engines.get(url)
         if engine is None:
             parsed = make_url(url)
-            if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            if parsed.get_backend_name() == "sqlite" and parsed.database not in (
+                None,
+                "",
+                ":memory:",
+            ):
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, future=True, pool_pre_ping=True)
             _engines[url] = engine
@@ -70,6 +74,13 @@ def dispose_engines() -> None:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
+
+
+def drop_tables(url: str | None = None) -> None:
+    """Remove every knowledge-base table (tests; the next load rebuilds from the files)."""
+    engine = get_engine(url)
+    with engine.begin() as connection:
+        Base.metadata.drop_all(connection, tables=[*CONTENT_TABLES, MetaRow.__table__])
 
 
 def read_meta(url: str | None = None) -> dict[str, str]:
@@ -87,9 +98,10 @@ def read_meta(url: str | None = None) -> dict[str, str]:
 def is_current(content_hash: str, url: str | None = None) -> bool:
     """True when the database holds exactly these files under the current schema."""
     meta = read_meta(url)
-    return meta.get("schema_version") == str(SCHEMA_VERSION) and meta.get(
-        "content_hash"
-    ) == content_hash
+    return (
+        meta.get("schema_version") == str(SCHEMA_VERSION)
+        and meta.get("content_hash") == content_hash
+    )
 
 
 def store(kb: KnowledgeBase, content_hash: str, url: str | None = None) -> None:

@@ -174,11 +174,21 @@ class _Errors:
         self.messages.append(message)
 
 
-def _where(file: str, section: str, index: int | None, key: Any) -> str:
+def _where(file: str, section: str, index: int | None, key: Any, label: str = "key") -> str:
     where = f"{file}: {section}" if index is None else f"{file}: {section}[{index}]"
-    if isinstance(key, str) and key:
-        where += f' (key "{key}")'
+    if isinstance(key, (str, date)) and str(key):
+        where += f' ({label} "{key}")'
     return where
+
+
+def _label(raw: Any) -> tuple[Any, str]:
+    """What identifies a record in messages: its key, else its weekday or date."""
+    if not isinstance(raw, dict):
+        return None, "key"
+    for name in ("key", "weekday", "date"):
+        if isinstance(raw.get(name), (str, date)):
+            return raw[name], name
+    return None, "key"
 
 
 def _type_name(value: Any) -> str:
@@ -195,9 +205,16 @@ def _type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
+def _show(value: Any) -> str:
+    """A value as the editor wrote it: strings in double quotes, everything else as is."""
+    if isinstance(value, str):
+        return f'"{value}"' if len(value) <= 80 else f'"{value[:77]}..."'
+    return repr(value)
+
+
 def _check_text(value: Any, name: str) -> tuple[Any, str | None]:
     if not isinstance(value, str):
-        return None, f"expected text, got {_type_name(value)} {value!r} (put it in quotes)"
+        return None, f"expected text, got {_type_name(value)} {_show(value)} (put it in quotes)"
     if not value.strip():
         if name.endswith("_de"):
             return None, "missing German text"
@@ -211,7 +228,7 @@ def _check_text(value: Any, name: str) -> tuple[Any, str | None]:
 
 def _check_date(value: Any) -> tuple[Any, str | None]:
     if isinstance(value, datetime):
-        return None, f"expected a date, got date and time {value!r}"
+        return None, f"expected a date, got date and time {_show(value)}"
     if isinstance(value, date):
         return value, None
     if isinstance(value, str) and DATE_PATTERN.match(value.strip()):
@@ -219,7 +236,7 @@ def _check_date(value: Any) -> tuple[Any, str | None]:
             return date.fromisoformat(value.strip()), None
         except ValueError:
             pass
-    return None, f"malformed date {value!r} (expected YYYY-MM-DD, e.g. 2023-06-10)"
+    return None, f"malformed date {_show(value)} (expected YYYY-MM-DD, e.g. 2023-06-10)"
 
 
 def _check_time(value: Any) -> tuple[Any, str | None]:
@@ -230,7 +247,7 @@ def _check_time(value: Any) -> tuple[Any, str | None]:
             if hour < 24 and minute < 60:
                 return time(hour, minute), None
     hint = ' (write times in quotes as "HH:MM", e.g. "14:00")'
-    return None, f"malformed time {value!r}{hint}"
+    return None, f"malformed time {_show(value)}{hint}"
 
 
 def _check_value(field: Field, value: Any) -> tuple[Any, str | None]:
@@ -240,7 +257,7 @@ def _check_value(field: Field, value: Any) -> tuple[Any, str | None]:
     if kind == "key":
         if not isinstance(value, str) or not KEY_PATTERN.match(value):
             return None, (
-                f"malformed key {value!r} (lower-case letters, digits, '-' and '_', "
+                f"malformed key {_show(value)} (lower-case letters, digits, '-' and '_', "
                 "starting with a letter or digit)"
             )
         return value, None
@@ -250,15 +267,15 @@ def _check_value(field: Field, value: Any) -> tuple[Any, str | None]:
         return _check_time(value)
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
-            return None, f"expected a whole number, got {_type_name(value)} {value!r}"
+            return None, f"expected a whole number, got {_type_name(value)} {_show(value)}"
         return value, None
     if kind == "kind":
         if value not in PROJECT_KINDS:
-            return None, f"unknown project kind {value!r} (expected pilot or implementation)"
+            return None, f"unknown project kind {_show(value)} (expected pilot or implementation)"
         return value, None
     if kind == "mode":
         if value not in TOUR_MODES:
-            return None, f"unknown tour mode {value!r} (expected foot or bike)"
+            return None, f"unknown tour mode {_show(value)} (expected foot or bike)"
         return value, None
     if kind == "weekday":
         if isinstance(value, str):
@@ -267,10 +284,10 @@ def _check_value(field: Field, value: Any) -> tuple[Any, str | None]:
                 return WEEKDAYS.index(lowered), None
             if lowered in WEEKDAYS_DE:
                 return WEEKDAYS_DE.index(lowered), None
-        return None, f"unknown weekday {value!r} (expected monday ... sunday)"
+        return None, f"unknown weekday {_show(value)} (expected monday ... sunday)"
     if kind == "list":
         if not isinstance(value, list):
-            return None, f"expected a list of texts, got {_type_name(value)} {value!r}"
+            return None, f"expected a list of texts, got {_type_name(value)} {_show(value)}"
         items = []
         for i, item in enumerate(value):
             checked, problem = _check_text(item, field.name)
@@ -290,8 +307,7 @@ def _record(
     errors: _Errors,
 ) -> dict[str, Any] | None:
     """Check one mapping against its fields; None when it has errors (already reported)."""
-    key = raw.get("key") if isinstance(raw, dict) else None
-    where = _where(file, section, index, key)
+    where = _where(file, section, index, *_label(raw))
     if not isinstance(raw, dict):
         errors.add(f"{where}: expected a mapping of fields, got {_type_name(raw)}")
         return None
@@ -367,7 +383,7 @@ def _list_section(
         if marker in seen:
             label = WEEKDAYS[marker] if unique == "weekday" else marker
             errors.add(
-                f"{_where(display, section, index, values.get('key'))}: field \"{unique}\": "
+                f'{_where(display, section, index, *_label(raw))}: field "{unique}": '
                 f"duplicate {unique} {label!s} (already used by {section}[{seen[marker]}])"
             )
             continue
@@ -435,8 +451,9 @@ def load_directory(directory: Path | str = DEFAULT_DIR) -> KnowledgeBase:
     ]
     for index, hours in enumerate(opening_hours):
         if hours.closes <= hours.opens:
+            where = _where(hours_file, "opening_hours", index, WEEKDAYS[hours.weekday], "weekday")
             errors.add(
-                f'{_where(hours_file, "opening_hours", index, WEEKDAYS[hours.weekday])}: '
+                f"{where}: "
                 f'field "closes": closes ({hours.closes:%H:%M}) before it opens '
                 f"({hours.opens:%H:%M})"
             )
@@ -503,9 +520,37 @@ def _check_projects(projects: list[Project], file: str, errors: _Errors) -> None
 Serializer = Callable[[Any], Any]
 
 
+class QuotedTime(str):
+    """A time written as "HH:MM" in quotes, so YAML never reads it as a number."""
+
+
+class _Dumper(yaml.SafeDumper):
+    """No anchors/aliases: every record stays readable on its own."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+_Dumper.add_representer(
+    QuotedTime, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, '"')
+)
+
+
+def dump_yaml(document: Any) -> str:
+    """YAML text as export writes it: field order kept, Unicode as is, times quoted."""
+    return yaml.dump(
+        document,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+        default_flow_style=False,
+    )
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, time):
-        return value.strftime("%H:%M")
+        return QuotedTime(value.strftime("%H:%M"))
     if isinstance(value, tuple):
         return list(value)
     return value
@@ -551,9 +596,7 @@ def write_directory(kb: KnowledgeBase, directory: Path | str) -> list[Path]:
     written = []
     for name, document in to_documents(kb).items():
         path = directory / name
-        text = yaml.safe_dump(
-            document, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
-        )
+        text = dump_yaml(document)
         path.write_text(f"# exported by python -m bot kb export\n{text}", encoding="utf-8")
         written.append(path)
     return written
