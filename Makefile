@@ -17,7 +17,7 @@ KB_FILES := $(wildcard data/kb/*.yml)
 LOOKUPS := data/nlu/generated/kb_lookups.yml
 MODEL := models/smartcity.tar.gz
 
-.PHONY: help setup run test lint bench cv train kb lookups clean
+.PHONY: help setup run test lint bench cv train kb lookups clean web
 
 help:
 	@echo "make run   - set up what is missing, train if needed, start the assistant"
@@ -64,7 +64,16 @@ $(MODEL): $(TRAINING_FILES) $(LOOKUPS) var/spacy-model.txt | spacy
 
 train: setup $(MODEL)
 
-setup: $(STAMP) spacy kb lookups
+# Web page assets from npm (socket.io client; axe-core + playwright-core for the browser
+# test), re-installed when the lock file changes.
+WEB_STAMP := web/node_modules/.npm-ci-stamp
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $(WEB_STAMP)
+
+web: $(WEB_STAMP)
+
+setup: $(STAMP) spacy kb lookups web
 
 run: setup $(MODEL)
 	@scripts/run.sh

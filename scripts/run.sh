@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts the action server (5055) and Rasa (5005: REST + socket.io) in the foreground and
-# stops them together on Ctrl-C. Called by `make run` after set-up and training.
+# Starts the action server (5055), Rasa (5005: REST + socket.io + configured messengers) and
+# the web chat page (8080) in the foreground and stops them together on Ctrl-C. Called by
+# `make run` after set-up and training.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 RASA_PORT=${RASA_PORT:-5005}
@@ -18,11 +19,20 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+# Per-instance config in var/run/<rasa port>/: credentials.yml plus the messengers whose
+# environment variables are set (README "Channels"), endpoints.yml with $ACTIONS_PORT.
+conf=var/run/$RASA_PORT
+mkdir -p "$conf"
+.venv/bin/python -m bot.channels credentials.yml "$conf/credentials.yml" || exit 1
+sed "s#localhost:5055#localhost:$ACTIONS_PORT#" endpoints.yml > "$conf/endpoints.yml"
+
 .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" &
 pids+=($!)
 .venv/bin/rasa run --model models/smartcity.tar.gz --port "$RASA_PORT" \
-    --credentials credentials.yml --endpoints endpoints.yml \
+    --credentials "$conf/credentials.yml" --endpoints "$conf/endpoints.yml" \
     --cors "$WEB_ORIGIN" &
+pids+=($!)
+WEB_PORT="$WEB_PORT" RASA_PORT="$RASA_PORT" .venv/bin/python -m bot.web &
 pids+=($!)
 
 for _ in $(seq 1 120); do
@@ -39,6 +49,7 @@ cat <<MSG
    REST:      curl -s localhost:$RASA_PORT/webhooks/rest/webhook \\
                 -d '{"sender":"me","message":"Hallo"}'
    socket.io: http://localhost:$RASA_PORT/socket.io
+   web chat:  http://localhost:$WEB_PORT/
    actions:   http://localhost:$ACTIONS_PORT/health
  Ctrl-C stops everything.
 ================================================================

@@ -37,3 +37,25 @@ def test_german_replies_use_formal_address():
             if "de" in values and any(word in text for word in informal):
                 offenders.append(name)
     assert not offenders, f"informal German in {offenders}"
+
+
+def test_every_response_is_used_by_a_rule_story_or_action():
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    dialogue = "\n".join(p.read_text(encoding="utf-8")
+                         for p in (ROOT / "data" / "dialogue").glob("*.yml"))
+    code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "actions").glob("*.py"))
+    prefixes = ("utter_topic_", "utter_reason_", "utter_tour_mode_")  # built from names
+    unused = [
+        name for name in domain["responses"]
+        if name not in dialogue and f'"{name}"' not in code
+        and not any(name.startswith(prefix) and prefix in code for prefix in prefixes)
+        and name not in ("utter_ask_rephrase",)  # uttered by Rasa's two-stage fallback
+    ]
+    assert not unused, f"responses nobody uses: {unused}"
+
+
+def test_every_action_in_the_domain_is_implemented():
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "actions").glob("*.py"))
+    missing = [action for action in domain["actions"] if f'return "{action}"' not in code]
+    assert not missing, f"actions without implementation: {missing}"

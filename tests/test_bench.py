@@ -1,0 +1,201 @@
+"""The benchmark's non-timing logic: percentiles, the JSON shape, targets, report writer,
+and that the baselines really are Rasa's defaults. Fast: no servers, no training."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.bench import load, report
+from bot.bench.stats import Round, build_result, percentile, ratio, summarise, targets
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_percentile_interpolates_like_numpy() -> None:
+    values = [4.0, 1.0, 3.0, 2.0]  # unsorted on purpose
+    assert percentile(values, 0) == 1.0
+    assert percentile(values, 100) == 4.0
+    assert percentile(values, 50) == pytest.approx(2.5)
+    assert percentile(values, 95) == pytest.approx(3.85)
+    assert percentile([7.0], 99) == 7.0
+    assert percentile(list(range(1, 101)), 99) == pytest.approx(99.01)
+
+
+@pytest.mark.parametrize("q", [-1, 101])
+def test_percentile_rejects_out_of_range(q: float) -> None:
+    with pytest.raises(ValueError):
+        percentile([1.0], q)
+
+
+def test_percentile_of_nothing_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        percentile([], 50)
+
+
+def test_summarise_pools_rounds_and_counts_throughput_over_wall_time() -> None:
+    rounds = [Round(latencies=[0.1, 0.2], wall_s=1.0, errors=1),
+              Round(latencies=[0.3, 0.4], wall_s=3.0)]
+    summary = summarise(rounds)
+    assert summary["p50_ms"] == pytest.approx(250.0)
+    assert summary["p99_ms"] == pytest.approx(397.0)
+    assert summary["msg_per_s"] == pytest.approx(1.0)  # 4 messages in 4 s
+    assert summary["messages"] == 4 and summary["errors"] == 1 and summary["rounds"] == 2
+
+
+def test_summarise_refuses_rounds_without_answers() -> None:
+    with pytest.raises(ValueError):
+        summarise([Round(latencies=[], wall_s=2.0, errors=5)])
+
+
+def test_ratio_handles_missing_and_zero() -> None:
+    assert ratio(3.0, 2.0) == 1.5
+    assert ratio(None, 2.0) is None
+    assert ratio(1.0, 0) is None
+
+
+def _latency(p95_full: float, p95_bare: float) -> dict:
+    def row(p95: float) -> dict:
+        return {"p50_ms": p95 / 2, "p95_ms": p95, "p99_ms": p95 * 1.2, "msg_per_s": 10.0,
+                "messages": 100}
+
+    return {level: {"full": row(p95_full), "bare": row(p95_bare)} for level in ("c1", "c20")}
+
+
+def _nlu(project_f1: float, default_f1: float) -> dict:
+    def scores(f1: float) -> dict:
+        return {lang: {"macro_f1": f1, "accuracy": f1, "examples": 10} for lang in ("de", "en")}
+
+    return {"project": scores(project_f1), "default": scores(default_f1)}
+
+
+def _result(**overrides: object) -> dict:
+    arguments: dict = {"cores": 2, "nlu": _nlu(0.97, 0.9), "latency": _latency(130.0, 100.0),
+                       "train_s": 170.0, "rss_mb": {"rasa": 1200.0, "actions": 300.0},
+                       "model_mb": 40.0}
+    arguments.update(overrides)
+    return build_result(**arguments)
+
+
+def test_result_has_exactly_the_shape_of_issue_6() -> None:
+    result = _result(extra={"date": "2026-01-01", "cores": 99})
+    assert {"cores", "nlu", "latency", "train_s", "rss_mb", "model_mb"} <= set(result)
+    assert result["cores"] == 2  # extra keys never overwrite measured ones
+    assert set(result["nlu"]) == {"project", "default"}
+    for pipeline in ("project", "default"):
+        assert set(result["nlu"][pipeline]) == {"de", "en"}
+        for language in ("de", "en"):
+            assert set(result["nlu"][pipeline][language]) == {"macro_f1", "accuracy"}
+    assert set(result["latency"]) == {"c1", "c20"}
+    for level in ("c1", "c20"):
+        assert set(result["latency"][level]) == {"full", "bare"}
+        for stack in ("full", "bare"):
+            assert set(result["latency"][level][stack]) == {"p50_ms", "p95_ms", "p99_ms",
+                                                            "msg_per_s"}
+    assert set(result["rss_mb"]) == {"rasa", "actions"}
+    assert result["date"] == "2026-01-01"
+    json.dumps(result)  # serialisable as it is
+
+
+def test_ratios_are_project_over_default_and_full_over_bare() -> None:
+    result = _result()
+    assert result["ratios"]["nlu_project_over_default"]["de"]["macro_f1"] == pytest.approx(
+        0.97 / 0.9, abs=1e-3)
+    assert result["ratios"]["latency_full_over_bare"]["c20"]["p95_ms"] == pytest.approx(1.3)
+
+
+def test_targets_met_at_the_limits_and_missed_beyond() -> None:
+    met = {row["target"]: row["met"] for row in _result()["targets"]}
+    assert all(met.values()), met
+    missed = {row["target"]: row["met"] for row in _result(
+        nlu=_nlu(0.94, 0.96), latency=_latency(131.0, 100.0), train_s=181.0,
+        rss_mb={"rasa": 1600.0, "actions": 1.0})["targets"]}
+    assert not any(missed.values()), missed
+
+
+def test_skipped_phases_are_not_measured_rather_than_met() -> None:
+    result = _result(nlu=None, latency=None, train_s=None, rss_mb=None, model_mb=None)
+    assert result["nlu"] is None and result["latency"] is None
+    assert {row["met"] for row in targets(result)} == {None}
+
+
+def test_report_writes_json_and_markdown_with_command_cores_and_targets(tmp_path: Path) -> None:
+    result = _result(train_s=200.0, extra={"command": "make bench", "date": "2026-01-01",
+                                           "run_s": 900, "folds": 5})
+    json_path, md_path = report.write(result, tmp_path)
+    assert json.loads(json_path.read_text()) == result
+    text = md_path.read_text()
+    assert "`make bench`" in text and "2 cores" in text
+    assert "| training time (s) | <= 180 | 200.0 | **missed** |" in text
+    assert "| de | macro_f1 | 0.970 | 0.900 | 1.078 |" in text
+    assert "| c20 | full | 65.0 | 130.0 | 156.0 | 10.00 |" in text
+
+
+def test_report_of_a_partial_run_says_not_measured(tmp_path: Path) -> None:
+    result = _result(nlu=None, latency=None)
+    _, md_path = report.write(result, tmp_path)
+    text = md_path.read_text()
+    assert text.count("Not measured in this run.") == 2
+    assert "not measured" in text
+
+
+def test_plot_writes_a_png(tmp_path: Path) -> None:
+    samples = {level: {"full": [0.1, 0.2, 0.3], "bare": [0.05, 0.06]} for level in ("c1", "c20")}
+    path = report.plot(samples, tmp_path / "plot.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bench_endpoints_move_actions_and_tracker_file(tmp_path: Path) -> None:
+    source = tmp_path / "endpoints.yml"
+    source.write_text('action_endpoint:\n  url: "http://localhost:5055/webhook"\n'
+                      "tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: var/trackers.db\n")
+    full = yaml.safe_load(load.bench_endpoints(source, tmp_path / "full.yml",
+                                               tmp_path / "t.db", 40123).read_text())
+    assert full["action_endpoint"]["url"] == "http://127.0.0.1:40123/webhook"
+    assert full["tracker_store"] == {"type": "SQL", "dialect": "sqlite",
+                                     "db": str(tmp_path / "t.db")}
+    bare = yaml.safe_load(load.bench_endpoints(source, tmp_path / "bare.yml",
+                                               tmp_path / "b.db", None).read_text())
+    assert "action_endpoint" not in bare
+    assert bare["tracker_store"]["type"] == "SQL"
+
+
+def test_free_port_avoids_the_ports_of_make_run() -> None:
+    assert load.free_port() not in {5005, 5055, 8080}
+
+
+def test_peak_rss_reads_this_process() -> None:
+    rss = load.peak_rss_mb(os.getpid())
+    assert rss is not None and rss > 1
+
+
+def _rasa_default_config() -> dict:
+    import rasa
+
+    path = Path(rasa.__file__).parent / "engine/recipes/config_files/default_config.yml"
+    return yaml.safe_load(path.read_text())
+
+
+def test_bare_bot_uses_rasas_default_config_unchanged() -> None:
+    ours = yaml.safe_load((ROOT / "bench/bare/config.yml").read_text())
+    default = _rasa_default_config()
+    assert ours["pipeline"] == default["pipeline"]
+    assert ours["policies"] == default["policies"]
+    assert ours["language"] == "en"
+
+
+def test_nlu_baseline_is_rasas_default_pipeline() -> None:
+    ours = yaml.safe_load((ROOT / "bench/default_pipeline.yml").read_text())
+    assert ours["pipeline"] == _rasa_default_config()["pipeline"]
+    assert ours["pipeline"][0]["name"] == "WhitespaceTokenizer"
+
+
+def test_citizen_messages_cover_both_languages_and_the_topics() -> None:
+    text = " ".join(load.CITIZEN_MESSAGES).lower()
+    for word in ("geöffnet", "tour", "gefördert", "pilotprojekte", "kontaktieren",
+                 "opening hours", "funds", "pilot projects", "contact"):
+        assert word in text

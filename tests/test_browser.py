@@ -1,0 +1,111 @@
+"""The web chat page in a real browser: starts the stack exactly as `make run` does
+(scripts/run.sh, on spare ports) and runs web/tests/browser.mjs with Debian's chromium
+(keyboard-only German and English questions, a quick reply, axe-core WCAG 2.1 A/AA, 200 %
+zoom reflow, screenshot in var/results/browser/)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.stack import ROOT, free_port, wait_for
+
+pytestmark = pytest.mark.stack
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+OUT_DIR = ROOT / "var" / "results" / "browser"
+
+
+class RunScript:
+    """`scripts/run.sh` as a subprocess in its own process group, on spare ports."""
+
+    def __init__(self, log: Path) -> None:
+        self.rasa_port, self.actions_port, self.web_port = free_port(), free_port(), free_port()
+        env = dict(os.environ)
+        env.pop("SMARTCITY_NOW", None)
+        for name in ("TELEGRAM_TOKEN", "FACEBOOK_VERIFY", "ROCKETCHAT_USER"):
+            env.pop(name, None)  # no messengers: they would call out to the internet
+        env.update(
+            RASA_PORT=str(self.rasa_port),
+            ACTIONS_PORT=str(self.actions_port),
+            WEB_PORT=str(self.web_port),
+            WEB_ORIGIN=f"http://localhost:{self.web_port}",
+        )
+        self.log = log
+        self.process = subprocess.Popen(
+            [str(ROOT / "scripts" / "run.sh")], cwd=ROOT, env=env,
+            stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    @property
+    def page_url(self) -> str:
+        return f"http://localhost:{self.web_port}/"
+
+    def wait(self) -> None:
+        wait_for(f"http://127.0.0.1:{self.web_port}/healthz", 60, self.process)
+        wait_for(f"http://127.0.0.1:{self.actions_port}/health", 180, self.process)
+        wait_for(f"http://127.0.0.1:{self.rasa_port}/", 300, self.process)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+@pytest.fixture(scope="module")
+def running_stack(trained_model: str) -> Iterator[RunScript]:
+    if not (ROOT / "web" / "node_modules" / "playwright-core").is_dir():
+        pytest.fail("web/node_modules is missing: run `make web` (npm ci in web/)")
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/test-deps.sh (Debian package chromium)")
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    stack = RunScript(OUT_DIR / "run.log")
+    try:
+        stack.wait()
+        yield stack
+    finally:
+        stack.stop()
+
+
+def test_page_security_headers(running_stack: RunScript) -> None:
+    import requests
+
+    response = requests.get(running_stack.page_url, timeout=10)
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert f"connect-src 'self' http://localhost:{running_stack.rasa_port}" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    config = requests.get(running_stack.page_url + "config.json", timeout=10).json()
+    assert config["socketUrl"] == f"http://localhost:{running_stack.rasa_port}"
+    listing = requests.get(running_stack.page_url + "vendor/", timeout=10)
+    assert listing.status_code == 404
+
+
+def test_chat_page_in_chromium(running_stack: RunScript) -> None:
+    node = shutil.which("node")
+    assert node, "node is not installed"
+    env = dict(os.environ, PAGE_URL=running_stack.page_url, OUT_DIR=str(OUT_DIR),
+               CHROMIUM=str(CHROMIUM))
+    result = subprocess.run(
+        [node, "tests/browser.mjs"], cwd=ROOT / "web", env=env,
+        capture_output=True, text=True, timeout=900,
+    )
+    print(result.stdout)
+    print(result.stderr)
+    assert result.returncode == 0, (
+        f"browser test failed (log: {running_stack.log}):\n{result.stdout}\n{result.stderr}"
+    )
+    summary = json.loads((OUT_DIR / "summary.json").read_text())
+    assert summary["ok"] and summary["axe"]["violations"] == []
+    assert (OUT_DIR / "chat.png").stat().st_size > 10_000

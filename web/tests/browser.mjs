@@ -1,0 +1,227 @@
+// Browser test of the web chat page with Debian's chromium (headless, via playwright-core;
+// no browser download). Keyboard only: open the widget, ask in German, switch the page to
+// English, ask in English, follow a quick-reply button; check the answers' language, run
+// axe-core (WCAG 2.1 A/AA, 0 violations allowed), check reflow at 200 % zoom, save a
+// screenshot. Called by tests/test_browser.py:
+//
+//   PAGE_URL=http://localhost:8080/ OUT_DIR=var/results/browser node web/tests/browser.mjs
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const PAGE_URL = process.env.PAGE_URL || 'http://localhost:8080/';
+const OUT_DIR = path.resolve(process.env.OUT_DIR || 'var/results/browser');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const REPLY_TIMEOUT = Number(process.env.REPLY_TIMEOUT_MS || 120000);
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+const steps = [];
+function step(message) {
+  steps.push(message);
+  console.log(`browser: ${message}`);
+}
+
+function fail(message) {
+  throw new Error(message);
+}
+
+/** Presses Tab (forwards) until ``predicate`` holds in the page for the focused element. */
+async function tabTo(page, selector, { max = 40, shift = false } = {}) {
+  for (let i = 0; i < max; i += 1) {
+    const hit = await page.evaluate((sel) => {
+      const el = document.activeElement;
+      return Boolean(el && el.matches(sel));
+    }, selector);
+    if (hit) return i;
+    await page.keyboard.press(shift ? 'Shift+Tab' : 'Tab');
+  }
+  fail(`could not reach ${selector} with ${max} presses of Tab`);
+}
+
+/** Polls ``fn(arg)`` in the page until it is truthy. (Playwright's waitForFunction evaluates
+ * strings in the page, which the page's Content-Security-Policy rightly forbids.) */
+async function waitUntil(page, fn, arg, timeout = REPLY_TIMEOUT) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    if (await page.evaluate(fn, arg)) return;
+    await page.waitForTimeout(250);
+  }
+  fail(`timed out after ${timeout} ms waiting for ${fn.toString().slice(0, 120)}`);
+}
+
+/** Waits for a new bot message (beyond ``before``) whose text contains ``needle``. */
+async function botReply(page, before, needle) {
+  await waitUntil(
+    page,
+    ([count, text]) => [...document.querySelectorAll('#chat-log .msg.bot')]
+      .slice(count).some((m) => m.querySelector('.msg-text').textContent.includes(text)),
+    [before, needle],
+  );
+  return page.evaluate((count) => [...document.querySelectorAll('#chat-log .msg.bot .msg-text')]
+    .slice(count).map((m) => m.textContent).join('\n---\n'), before);
+}
+
+const botCount = (page) => page.locator('#chat-log .msg.bot').count();
+
+async function focusIsVisible(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    const style = getComputedStyle(el);
+    return style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
+  });
+}
+
+async function main() {
+  mkdirSync(OUT_DIR, { recursive: true });
+  const profile = mkdtempSync(path.join(tmpdir(), 'smartcity-chromium-'));
+  const problems = [];
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    locale: 'de-DE',
+    viewport: { width: 1280, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = context.pages()[0] || await context.newPage();
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+
+    await page.goto(PAGE_URL, { waitUntil: 'load' });
+    const lang = await page.evaluate(() => document.documentElement.lang);
+    if (lang !== 'de') fail(`page language from a German browser should be de, got ${lang}`);
+    step(`loaded ${PAGE_URL} (lang=${lang})`);
+
+    // Open the widget by keyboard.
+    const tabs = await tabTo(page, '#chat-launcher');
+    if (!(await focusIsVisible(page))) fail('focus on the launcher is not visible');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#chat-panel:not([hidden])');
+    if (!(await page.evaluate(() => document.activeElement.id === 'chat-input'))) {
+      fail('opening the chat should move focus to the message field');
+    }
+    step(`opened the chat with Tab x${tabs} + Enter; focus in the message field`);
+
+    // German question, typed and sent with Enter.
+    let before = await botCount(page);
+    await page.keyboard.type('Wann haben Sie geöffnet?');
+    await page.keyboard.press('Enter');
+    const german = await botReply(page, before, 'Servicezeiten (');
+    step(`German answer: ${JSON.stringify(german.slice(0, 160))}`);
+
+    // Switch the page to English by keyboard, then back to the message field.
+    await tabTo(page, '.lang-btn[data-lang="en"]', { max: 60 });
+    await page.keyboard.press('Enter');
+    const english = await page.evaluate(() => ({
+      lang: document.documentElement.lang,
+      placeholder: document.getElementById('chat-input').placeholder,
+      send: document.getElementById('chat-send').textContent,
+    }));
+    if (english.lang !== 'en' || english.send !== 'Send') fail(`English UI expected, got ${JSON.stringify(english)}`);
+    step(`switched to English by keyboard (${JSON.stringify(english)})`);
+    await tabTo(page, '#chat-input', { max: 60 });
+
+    before = await botCount(page);
+    await page.keyboard.type('What are your office hours?');
+    await page.keyboard.press('Enter');
+    const englishAnswer = await botReply(page, before, 'Office hours (');
+    if (englishAnswer.includes('Servicezeiten')) fail('English answer contains German text');
+    step(`English answer: ${JSON.stringify(englishAnswer.slice(0, 160))}`);
+
+    // Quick-reply buttons: ask what the assistant can do, then follow "Office hours" by keyboard.
+    before = await botCount(page);
+    await page.keyboard.type('What can you do?');
+    await page.keyboard.press('Enter');
+    await waitUntil(page, (count) => [...document.querySelectorAll('#chat-log .msg.bot')]
+      .slice(count).some((m) => m.querySelector('.quick-replies button')), before);
+    const buttons = await page.locator('#chat-log .quick-replies button:not([disabled])').allTextContents();
+    step(`quick replies rendered as buttons: ${JSON.stringify(buttons)}`);
+    const target = 'Office hours';
+    if (!buttons.includes(target)) fail(`no "${target}" quick reply among ${JSON.stringify(buttons)}`);
+    await page.focus('#chat-input');
+    for (let i = 0; i < 40; i += 1) {
+      await page.keyboard.press('Shift+Tab');
+      const text = await page.evaluate(() => document.activeElement.textContent);
+      if (text === target) break;
+    }
+    if ((await page.evaluate(() => document.activeElement.textContent)) !== target) {
+      fail(`could not reach the quick reply ${target} with Shift+Tab`);
+    }
+    if (!(await focusIsVisible(page))) fail('focus on a quick-reply button is not visible');
+    before = await botCount(page);
+    await page.keyboard.press('Enter');
+    const followed = await botReply(page, before, 'Office hours (');
+    const shown = await page.evaluate(() => [...document.querySelectorAll('#chat-log .msg.user')].pop().textContent);
+    if (!shown.includes(target)) fail(`the quick reply's title should appear as the user's message, got ${shown}`);
+    step(`followed the quick reply ${JSON.stringify(target)} by keyboard: ${JSON.stringify(followed.slice(0, 120))}`);
+
+    // Structure the tests rely on: live region, labels, links built as anchors.
+    const structure = await page.evaluate(() => ({
+      live: document.getElementById('chat-log').getAttribute('aria-live'),
+      role: document.getElementById('chat-log').getAttribute('role'),
+      inputLabel: document.querySelector('label[for="chat-input"]').textContent,
+      links: [...document.querySelectorAll('#chat-log .msg.bot a')].map((a) => a.getAttribute('href')),
+      privacy: document.getElementById('chat-privacy').textContent,
+      overflowWrap: getComputedStyle(document.querySelector('#chat-log .msg')).overflowWrap,
+      whiteSpace: getComputedStyle(document.querySelector('#chat-log .msg-text')).whiteSpace,
+    }));
+    if (structure.live !== 'polite' || structure.role !== 'log') fail('message log is not a polite live region');
+    if (!/30 days/.test(structure.privacy)) fail('privacy notice missing');
+    if (structure.overflowWrap !== 'anywhere' || structure.whiteSpace !== 'pre-line') fail(`wrapping: ${JSON.stringify(structure)}`);
+    step(`structure: ${JSON.stringify(structure)}`);
+
+    // axe-core, WCAG 2.1 A/AA, with the conversation on screen.
+    await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+    const axe = await page.evaluate(async (tags) => {
+      const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
+      return {
+        version: r.testEngine.version,
+        violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) })),
+        passes: r.passes.length,
+        incomplete: r.incomplete.map((v) => v.id),
+        inapplicable: r.inapplicable.length,
+      };
+    }, AXE_TAGS);
+    writeFileSync(path.join(OUT_DIR, 'axe.json'), JSON.stringify(axe, null, 2));
+    step(`axe-core ${axe.version} (${AXE_TAGS.join(', ')}): ${axe.violations.length} violations, ${axe.passes} rules passed, incomplete: ${JSON.stringify(axe.incomplete)}`);
+
+    await page.screenshot({ path: path.join(OUT_DIR, 'chat.png'), fullPage: true });
+
+    // 200 % zoom: the same window at half the CSS width must not need horizontal scrolling.
+    await page.setViewportSize({ width: 640, height: 450 });
+    await page.waitForTimeout(300);
+    const reflow = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      clientWidth: document.documentElement.clientWidth,
+      inputVisible: document.getElementById('chat-input').getBoundingClientRect().width > 100,
+    }));
+    await page.screenshot({ path: path.join(OUT_DIR, 'chat-zoom200.png'), fullPage: true });
+    if (reflow.scrollWidth > reflow.clientWidth || !reflow.inputVisible) fail(`no reflow at 200 %: ${JSON.stringify(reflow)}`);
+    step(`200 % zoom (640 CSS px): ${JSON.stringify(reflow)}`);
+
+    if (axe.violations.length) {
+      fail(`axe violations: ${JSON.stringify(axe.violations, null, 1)}`);
+    }
+    const real = problems.filter((p) => !p.includes('favicon'));
+    if (real.length) fail(`browser problems: ${real.join('; ')}`);
+    writeFileSync(path.join(OUT_DIR, 'summary.json'), JSON.stringify({ ok: true, steps, axe }, null, 2));
+    console.log('browser: OK');
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(path.join(OUT_DIR, 'summary.json'), JSON.stringify({ ok: false, steps, error: String(err.message || err) }, null, 2));
+  console.error(`browser: FAILED: ${err.message || err}`);
+  process.exit(1);
+});
