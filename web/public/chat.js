@@ -322,6 +322,7 @@
 
   function openChat() {
     panel.hidden = false;
+    document.body.classList.add('chat-open');
     launcher.setAttribute('aria-expanded', 'true');
     launcher.textContent = t('hide');
     connect();
@@ -330,6 +331,7 @@
 
   function closeChat() {
     panel.hidden = true;
+    document.body.classList.remove('chat-open');
     launcher.setAttribute('aria-expanded', 'false');
     launcher.textContent = t('open');
     launcher.focus();
