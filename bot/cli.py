@@ -15,6 +15,14 @@ def _spacy_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _purge_trackers(args: argparse.Namespace) -> int:
+    from bot.retention import purge
+
+    deleted = purge(args.url, args.days)
+    print(f"tracker store: deleted {deleted} events older than the retention period")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -28,6 +36,17 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.kb import cli as kb_cli
 
     kb_cli.register(commands)
+
+    trackers_parser = commands.add_parser("trackers", help="conversation store")
+    trackers_commands = trackers_parser.add_subparsers(dest="trackers_command", required=True)
+    purge_parser = trackers_commands.add_parser(
+        "purge", help="delete conversation events older than the retention period")
+    from bot.retention import DEFAULT_TRACKER_URL
+
+    purge_parser.add_argument("--url", default=DEFAULT_TRACKER_URL)
+    purge_parser.add_argument("--days", type=int, default=None,
+                              help="default: SMARTCITY_RETENTION_DAYS or 30")
+    purge_parser.set_defaults(handler=_purge_trackers)
     return parser
 
 

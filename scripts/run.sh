@@ -26,6 +26,9 @@ mkdir -p "$conf"
 .venv/bin/python -m bot.channels credentials.yml "$conf/credentials.yml" || exit 1
 sed "s#localhost:5055#localhost:$ACTIONS_PORT#" endpoints.yml > "$conf/endpoints.yml"
 
+# Conversations older than the retention period (30 days) are deleted, as the widget says.
+.venv/bin/python -m bot trackers purge || exit 1
+
 .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" &
 pids+=($!)
 .venv/bin/rasa run --model models/smartcity.tar.gz --port "$RASA_PORT" \
