@@ -221,6 +221,14 @@ def main(argv: list[str] | None = None) -> int:
     if "train" in phases:
         train_s, trained_mb = train_project(log_dir)
         extra["trained_model_mb"] = round(trained_mb, 1)
+    def checkpoint() -> None:
+        """What is measured so far, in var/bench/, so a later failure loses no phase."""
+        partial = build_result(cores=os.cpu_count() or 0, nlu=nlu_result, latency=latency,
+                               train_s=train_s, rss_mb=rss, model_mb=None, extra=extra)
+        (WORK / "partial.json").write_text(json.dumps(partial, indent=2, ensure_ascii=False),
+                                           encoding="utf-8")
+
+    checkpoint()
     if "load" in phases:
         bare_model = train_bare(log_dir)
         measured = measure_load(plan, log_dir, bare_model)
@@ -231,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         extra["load_errors"] = measured["errors"]
         extra["warmup_errors"] = measured["warm_errors"]
         report.plot(measured["samples"], out_dir / "benchmarks-latency.png")
+        checkpoint()
 
     # NLU last: the load rounds should not follow right after ten in-process trainings.
     if "nlu" in phases:
