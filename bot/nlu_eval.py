@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 NLU_DATA = ROOT / "data" / "nlu"
 FALLBACK_INTENT = "nlu_fallback"
 SEED = 42
+# A wrong answer costs a citizen more than a "did you mean ...?" with topic buttons.
+WRONG_ANSWER_COST = 2.0
 
 
 @dataclass(frozen=True)
@@ -146,8 +148,15 @@ def threshold_table(predictions: list[Prediction],
             "wrong_answers": len(answered) - correct,
             "fallbacks_on_correct": sum(p.predicted == p.expected and p.confidence < threshold
                                         for p in predictions),
+            "net_score": (correct - WRONG_ANSWER_COST * (len(answered) - correct))
+            / len(predictions),
         })
     return rows
+
+
+def best_threshold(predictions: list[Prediction]) -> float:
+    """The threshold with the best net score (correct answers minus weighted wrong ones)."""
+    return max(threshold_table(predictions), key=lambda row: row["net_score"])["threshold"]
 
 
 def markdown_report(predictions: list[Prediction], command: str, config: Path) -> str:
@@ -176,13 +185,16 @@ def markdown_report(predictions: list[Prediction], command: str, config: Path) -
         lines.append(f"| {intent} | " + " | ".join(cells) + " |")
     lines += ["", "## Fallback threshold", "",
               "Share of messages answered and accuracy of those answers if the "
-              "FallbackClassifier threshold were set to each value (all languages):", "",
+              "FallbackClassifier threshold were set to each value (all languages). Net score "
+              f"= (correct answers - {WRONG_ANSWER_COST:g} x wrong answers) / messages: a wrong "
+              "answer costs more than the \"did you mean ...?\" buttons of the fallback. "
+              f"Best threshold by net score: **{best_threshold(predictions):.1f}**.", "",
               "| threshold | answered | accuracy of answered | wrong answers | "
-              "correct ones sent to fallback |", "|---|---|---|---|---|"]
+              "correct ones sent to fallback | net score |", "|---|---|---|---|---|---|"]
     for row in threshold_table(predictions):
         lines.append(f"| {row['threshold']:.1f} | {row['answered']:.3f} | "
                      f"{row['accuracy_answered']:.3f} | {row['wrong_answers']} | "
-                     f"{row['fallbacks_on_correct']} |")
+                     f"{row['fallbacks_on_correct']} | {row['net_score']:.3f} |")
     confusions: dict[tuple[str, str], int] = defaultdict(int)
     for p in predictions:
         if p.predicted != p.expected:
@@ -192,6 +204,12 @@ def markdown_report(predictions: list[Prediction], command: str, config: Path) -
     for (expected, predicted), count in sorted(confusions.items(), key=lambda x: -x[1])[:15]:
         lines.append(f"| {expected} | {predicted} | {count} |")
     return "\n".join(lines) + "\n"
+
+
+def report_from_json(json_path: Path, out: Path, command: str, config: Path) -> None:
+    """Rewrite the markdown report from saved predictions (no retraining)."""
+    predictions = [Prediction(**item) for item in json.loads(json_path.read_text("utf-8"))]
+    out.write_text(markdown_report(predictions, command, config), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
