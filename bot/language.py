@@ -28,10 +28,11 @@ NLU_ROOT = Path(__file__).resolve().parent.parent / "data" / "nlu"
 PROJECT_WEIGHT = 0.75
 # A vote must reach this probability for one language to switch.
 SWITCH_CONFIDENCE = 0.7
-# Messages with fewer words only set the language at the start of a conversation, and
-# only when the vote is very clear ("Hello" yes, "Hi" - used in German too - no).
+# Messages with fewer words only set the language at the start of a conversation, and only
+# when both detectors agree on their own ("Hello" yes; "Hi", used in German too, and
+# "Hallo", which lingua calls English, no).
 MIN_WORDS_TO_SWITCH = 2
-SHORT_SWITCH_CONFIDENCE = 0.95
+SHORT_AGREEMENT = 0.75
 
 _ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -43,6 +44,7 @@ class Guess:
 
     language: str
     probability: float
+    agreed: bool = True  # did each detector alone give this language >= SHORT_AGREEMENT?
 
     @property
     def confident(self) -> bool:
@@ -153,14 +155,17 @@ def detect(text: str) -> Guess | None:
     text = text[:1000]
     if not words(text):
         return None
-    german = _lingua_probability_german(text)
+    lingua_german = _lingua_probability_german(text)
+    german, votes = lingua_german, [lingua_german]
     classifier = _project_classifier()
     if classifier is not None:
-        german = _expit(PROJECT_WEIGHT * _logit(classifier.probability_german(text))
-                        + (1 - PROJECT_WEIGHT) * _logit(german))
+        project_german = classifier.probability_german(text)
+        votes.append(project_german)
+        german = _expit(PROJECT_WEIGHT * _logit(project_german)
+                        + (1 - PROJECT_WEIGHT) * _logit(lingua_german))
     if german >= 0.5:
-        return Guess("de", german)
-    return Guess("en", 1 - german)
+        return Guess("de", german, all(vote >= SHORT_AGREEMENT for vote in votes))
+    return Guess("en", 1 - german, all(1 - vote >= SHORT_AGREEMENT for vote in votes))
 
 
 def choose_language(
@@ -189,7 +194,7 @@ def choose_language(
     if guess is None or not guess.confident:
         return language
     if len(words(text)) < MIN_WORDS_TO_SWITCH and (
-        not first_message or guess.probability < SHORT_SWITCH_CONFIDENCE
+        not first_message or not guess.agreed
     ):
         return language
     return guess.language
