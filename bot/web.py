@@ -17,6 +17,7 @@ import sys
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +58,23 @@ def resolve(url_path: str, public: Path = PUBLIC) -> Path | None:
     if path.suffix not in CONTENT_TYPES:
         return None
     return path
+
+
+def page_facts() -> dict[str, Any]:
+    """The page's facts from the knowledge base (none when it is not loaded yet)."""
+    from bot.kb import KnowledgeBaseError, Repository
+
+    try:
+        repository = Repository()
+        about, contact = repository.fact("about"), repository.contact()
+    except KnowledgeBaseError:
+        return {}
+    facts: dict[str, Any] = {}
+    if about is not None:
+        facts["about"] = {"de": about.text_de, "en": about.text_en}
+    if contact is not None:
+        facts["contact"] = {"email": contact.email, "phone": contact.phone}
+    return facts
 
 
 def rasa_origin(host_header: str | None, rasa_port: int, public_url: str | None) -> str:
@@ -119,7 +137,8 @@ class Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path == "/config.json":
             rasa = rasa_origin(self.headers.get("Host"), self.rasa_port, self.rasa_public_url)
-            body = json.dumps({"socketUrl": rasa, "socketPath": self.socketio_path}).encode()
+            body = json.dumps({"socketUrl": rasa, "socketPath": self.socketio_path,
+                               **page_facts()}).encode()
             self._send(HTTPStatus.OK, body, CONTENT_TYPES[".json"])
             return
         if path == "/healthz":

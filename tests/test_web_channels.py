@@ -57,3 +57,16 @@ def test_committed_credentials_hold_no_secrets() -> None:
     assert set(committed) == {"rest", "bot.socketio_channel.SocketIOInput"}
     keys = {key for section in committed.values() if section for key in section}
     assert not keys & {"access_token", "secret", "password", "page-access-token", "jwt_key"}
+
+
+def test_page_facts_come_from_the_knowledge_base_not_the_page():
+    from bot.kb import Repository
+    from bot.web import PUBLIC, page_facts
+
+    facts = page_facts()
+    contact = Repository().contact()
+    assert facts["contact"] == {"email": contact.email, "phone": contact.phone}
+    assert facts["about"]["de"] == Repository().fact("about").text_de
+    page = "".join(p.read_text(encoding="utf-8") for p in PUBLIC.iterdir() if p.is_file())
+    for fact in (contact.email, contact.phone, contact.street, facts["about"]["en"][:40]):
+        assert fact not in page, f"fact typed into the page: {fact}"

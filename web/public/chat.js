@@ -13,7 +13,6 @@
       pageTitle: 'SMARTCity Gera – Digitaler Assistent',
       skip: 'Zum Chat springen',
       title: 'Der digitale Assistent von SMARTCity Gera',
-      intro1: 'SMARTCity Gera ist das Modellprojekt Smart Cities der Stadt Gera: Seit 2019 gestaltet die Stadt mit modernen Technologien ein nachhaltig lebenswertes und zukunftsfähiges Gera – gefördert vom Bund.',
       intro2: 'Unser Assistent beantwortet Ihre Fragen zum Programm, zu den Pilotprojekten, zu den SMARTCity-Stadtrundgängen und zu den Servicezeiten – auf Deutsch oder Englisch.',
       open: 'Chat mit dem Assistenten öffnen',
       hide: 'Chat ausblenden',
@@ -41,7 +40,6 @@
       pageTitle: 'SMARTCity Gera – Digital assistant',
       skip: 'Skip to the chat',
       title: 'The digital assistant of SMARTCity Gera',
-      intro1: "SMARTCity Gera is the City of Gera's Smart Cities model project: since 2019 the city has been using modern technology to keep Gera liveable and fit for the future in a sustainable way, funded by the federal government.",
       intro2: 'Our assistant answers your questions about the programme, its pilot projects, the SMARTCity guided tours and the office hours – in German or English.',
       open: 'Open the chat with the assistant',
       hide: 'Hide the chat',
@@ -123,6 +121,7 @@
     for (const item of timeNodes) renderTime(item);
     document.querySelectorAll('.quick-replies').forEach((el) => el.setAttribute('aria-label', t('suggestions')));
     if (typingNode) typingNode.textContent = t('typing');
+    showFacts();
   }
 
   function renderTime(item) {
@@ -282,13 +281,38 @@
     else pending.push(text);
   }
 
-  async function loadConfig() {
-    const fallback = { socketUrl: location.protocol + '//' + location.hostname + ':5005', socketPath: '/socket.io' };
-    try {
-      const response = await fetch('config.json', { cache: 'no-store' });
-      if (response.ok) return Object.assign(fallback, await response.json());
-    } catch (e) { /* use the fallback */ }
-    return fallback;
+  let configPromise = null;
+  function loadConfig() {
+    // Fetched once: where Rasa is, plus the page's facts (programme summary, contact) from
+    // the knowledge base, so no fact is typed into the page.
+    if (!configPromise) {
+      configPromise = (async () => {
+        const fallback = { socketUrl: location.protocol + '//' + location.hostname + ':5005', socketPath: '/socket.io' };
+        try {
+          const response = await fetch('config.json', { cache: 'no-store' });
+          if (response.ok) return Object.assign(fallback, await response.json());
+        } catch (e) { /* use the fallback */ }
+        return fallback;
+      })();
+    }
+    return configPromise;
+  }
+
+  async function showFacts() {
+    const config = await loadConfig();
+    const about = $('intro-about');
+    if (about) about.textContent = (config.about && config.about[lang]) || '';
+    const contact = config.contact;
+    const footer = $('site-contact');
+    if (footer && contact && contact.email && contact.phone) {
+      const email = $('contact-email');
+      email.textContent = contact.email;
+      email.href = 'mailto:' + contact.email;
+      const phone = $('contact-phone');
+      phone.textContent = contact.phone;
+      phone.href = 'tel:' + contact.phone.replace(/[^0-9+]/g, '');
+      footer.hidden = false;
+    }
   }
 
   async function connect() {
