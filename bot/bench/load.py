@@ -9,21 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import requests
 import yaml
 
 from bot.bench.stats import Round
+from bot.processes import RESERVED_PORTS, free_port, wait_for  # noqa: F401 (re-exported)
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
-RESERVED_PORTS = {5005, 5055, 8080}
 # "Now" for the action server, so tour answers are the same on every run (a day before the
 # first published tour; README: SMARTCITY_NOW).
 BENCH_NOW = "2023-06-09T10:30"
@@ -57,30 +55,6 @@ BARE_MESSAGES: tuple[str, ...] = (
     "hello", "what can you do?", "are you a bot?", "thanks", "bye",
     "hallo", "hilfe", "bist du ein bot?", "danke", "tschüss",
 )
-
-
-def free_port() -> int:
-    """A free loopback port outside the ones `make run` and the web page use."""
-    while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if port not in RESERVED_PORTS:
-            return port
-
-
-def wait_for(url: str, seconds: float, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"process for {url} exited with {process.returncode}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError(f"{url} did not come up within {seconds}s")
 
 
 def bench_endpoints(source: Path, target: Path, tracker_db: Path,
