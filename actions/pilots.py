@@ -50,6 +50,8 @@ class ActionPilotsOverview(Action):
             fact=fact.text_en if language == "en" else fact.text_de,
             count=len(pilots),
             project_list=project_list(pilots, language),
+            # the shortest name reads best in "What is ...?"
+            example=min((project_name(p, language) for p in pilots), key=len),
             **source_vars(fact, language),
         )
         return []
@@ -93,6 +95,7 @@ class ActionPilotDetail(Action):
             pilots = [project for project in projects if project.kind == "pilot"]
             dispatcher.utter_message(
                 response="utter_project_unknown",
+                count=len(pilots),
                 project_list=project_list(pilots, language),
                 **contact_vars(repository().contact(), language),
             )
