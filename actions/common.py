@@ -34,7 +34,7 @@ def phrase(domain: DomainDict, response: str, language: str, **variables: Any) -
     """The text of a domain response in ``language`` with variables filled."""
     for variation in domain.get("responses", {}).get(response, []):
         values = [c.get("value") for c in variation.get("condition") or []
-                  if c.get("name") == "language"]
+                  if c.get("name") == "language"] or [DEFAULT_LANGUAGE]  # German: no condition
         if language in values:
             text = variation.get("text", "")
             return text.format(**variables) if variables else text

@@ -198,3 +198,8 @@ def choose_language(
     ):
         return language
     return guess.language
+
+
+def warm_up() -> None:
+    """Fit both detectors now, so the first message of a conversation is not the slow one."""
+    detect("Guten Tag")

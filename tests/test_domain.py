@@ -1,4 +1,4 @@
-"""Every response exists in German and English, conditioned on the language slot."""
+"""Every response exists in German (the unconditioned default) and English (language: en)."""
 
 from pathlib import Path
 
@@ -7,14 +7,17 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _language(variation: dict) -> str | None:
+    """'de' for the unconditioned variation, the condition's value for a conditioned one."""
+    conditions = variation.get("condition") or []
+    if not conditions:
+        return "de"
+    values = [c.get("value") for c in conditions if c.get("name") == "language"]
+    return values[0] if len(values) == 1 and len(conditions) == 1 else None
+
+
 def _languages(variations: list[dict]) -> set[str]:
-    found = set()
-    for variation in variations:
-        for condition in variation.get("condition") or []:
-            if condition.get("name") == "language" and (variation.get("text") or
-                                                        variation.get("custom")):
-                found.add(condition.get("value"))
-    return found
+    return {_language(v) for v in variations if v.get("text") or v.get("custom")}
 
 
 def test_every_response_has_german_and_english():
@@ -26,15 +29,23 @@ def test_every_response_has_german_and_english():
     assert not missing, f"responses lacking a language: {missing}"
 
 
+def test_german_is_the_only_default_so_any_slot_value_gets_a_reply():
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    wrong = {name: [_language(v) for v in variations]
+             for name, variations in domain["responses"].items()
+             if sorted(_language(v) or "?" for v in variations) != ["de", "en"]
+             or sum(not v.get("condition") for v in variations) != 1}
+    assert not wrong, f"responses without exactly one German default and one English: {wrong}"
+
+
 def test_german_replies_use_formal_address():
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     informal = (" du ", " dich ", " dir ", " dein", " kannst ", " willst ", " hast ")
     offenders = []
     for name, variations in domain["responses"].items():
         for variation in variations:
-            values = [c.get("value") for c in variation.get("condition") or []]
             text = f" {variation.get('text', '').lower()} "
-            if "de" in values and any(word in text for word in informal):
+            if _language(variation) == "de" and any(word in text for word in informal):
                 offenders.append(name)
     assert not offenders, f"informal German in {offenders}"
 

@@ -46,7 +46,7 @@ class Plan:
     round_limit_s: float
 
 
-FULL_PLAN = Plan(folds=5, rounds=3, c1_messages=20, c20_conversations=20, c20_messages=10,
+FULL_PLAN = Plan(folds=5, rounds=6, c1_messages=20, c20_conversations=20, c20_messages=10,
                  round_limit_s=120)
 QUICK_PLAN = Plan(folds=2, rounds=1, c1_messages=6, c20_conversations=20, c20_messages=2,
                   round_limit_s=30)

@@ -2,7 +2,7 @@
  *
  * Events (credentials.yml): session_request -> session_confirm, user_uttered -> bot_uttered.
  * The page language goes with every message as customData.language (Rasa passes it on as
- * message metadata; the action server reads metadata.language). Bot text is only ever put
+ * message metadata; the NLU pipeline reads metadata.language). Bot text is only ever put
  * into the page with textContent / DOM nodes, never as HTML.
  */
 (function () {
