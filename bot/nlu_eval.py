@@ -24,6 +24,9 @@ from bot.language import labelled_examples
 
 ROOT = Path(__file__).resolve().parent.parent
 NLU_DATA = ROOT / "data" / "nlu"
+# Realistic citizen questions written apart from the training data and never trained on.
+HELDOUT_DATA = ROOT / "data" / "heldout"
+HELDOUT_FOLD = -1
 FALLBACK_INTENT = "nlu_fallback"
 SEED = 42
 # A wrong answer costs a citizen more than a "did you mean ...?" with topic buttons.
@@ -87,6 +90,45 @@ async def _predict(model_path: str, texts: list[str]) -> list[dict]:
     return [await agent.parse_message(text) for text in texts]
 
 
+def to_prediction(fold: int, text: str, language: str, expected: str,
+                result: dict) -> Prediction:
+    ranking = [r for r in result.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT]
+    best = ranking[0] if ranking else {"name": None, "confidence": 0.0}
+    return Prediction(
+        fold=fold, text=text, language=language, expected=expected,
+        predicted=best.get("name") or "", confidence=float(best.get("confidence") or 0.0),
+        fallback=(result.get("intent") or {}).get("name") == FALLBACK_INTENT,
+    )
+
+
+def heldout_examples(root: Path = HELDOUT_DATA) -> list[tuple[str, str, str]]:
+    """(text, intent, language) from data/heldout/<language>.yml; empty if there are none."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    examples = []
+    for language in ("de", "en"):
+        path = root / f"{language}.yml"
+        if path.exists():
+            examples += [(example.get("text"), example.get("intent"), language)
+                         for example in load_data(str(path)).intent_examples]
+    return examples
+
+
+def evaluate_heldout(config: Path, progress: Callable[[str], None] = print,
+                     examples: list[tuple[str, str, str]] | None = None) -> list[Prediction]:
+    """Train on all of data/nlu, predict the held-out questions."""
+    examples = heldout_examples() if examples is None else examples
+    if not examples:
+        return []
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="heldout-") as tmp:
+        model = _train(config, load_training_data(), Path(tmp))
+        parsed = asyncio.run(_predict(model, [text for text, _, _ in examples]))
+    progress(f"held-out set with {config.name}: {time.monotonic() - started:.0f}s")
+    return [to_prediction(HELDOUT_FOLD, text, language, intent, result)
+            for (text, intent, language), result in zip(examples, parsed, strict=True)]
+
+
 def cross_validate(config: Path, n_folds: int = 5, seed: int = SEED,
                    progress: Callable[[str], None] = print) -> list[Prediction]:
     languages = {text: language for text, language in labelled_examples()}
@@ -99,16 +141,9 @@ def cross_validate(config: Path, n_folds: int = 5, seed: int = SEED,
             texts = [example.get("text") for example in test.intent_examples]
             parsed = asyncio.run(_predict(model, texts))
         for example, result in zip(test.intent_examples, parsed, strict=True):
-            ranking = [r for r in result.get("intent_ranking") or []
-                       if r.get("name") != FALLBACK_INTENT]
-            best = ranking[0] if ranking else {"name": None, "confidence": 0.0}
-            predictions.append(Prediction(
-                fold=fold, text=example.get("text"),
-                language=languages.get(example.get("text"), "other"),
-                expected=example.get("intent"), predicted=best.get("name") or "",
-                confidence=float(best.get("confidence") or 0.0),
-                fallback=(result.get("intent") or {}).get("name") == FALLBACK_INTENT,
-            ))
+            predictions.append(to_prediction(
+                fold, example.get("text"), languages.get(example.get("text"), "other"),
+                example.get("intent"), result))
         progress(f"fold {fold + 1}/{n_folds} of {config.name}: "
                  f"{time.monotonic() - started:.0f}s")
     return predictions

@@ -199,3 +199,27 @@ def test_citizen_messages_cover_both_languages_and_the_topics() -> None:
     for word in ("geöffnet", "tour", "gefördert", "pilotprojekte", "kontaktieren",
                  "opening hours", "funds", "pilot projects", "contact"):
         assert word in text
+
+
+def test_report_has_the_held_out_table_when_the_run_measured_it(tmp_path: Path) -> None:
+    result = _result(extra={"nlu_heldout": _nlu(0.8, 0.5)})
+    _, md_path = report.write(result, tmp_path)
+    assert "| de | 10 | macro_f1 | 0.800 | 0.500 | 1.600 |" in md_path.read_text()
+    _, md_path = report.write(_result(), tmp_path)
+    assert "Held-out" not in md_path.read_text()
+
+
+def test_held_out_questions_are_labelled_with_domain_intents_and_never_trained_on() -> None:
+    from bot.nlu_eval import heldout_examples, load_training_data
+
+    examples = heldout_examples()
+    assert {language for _, _, language in examples} == {"de", "en"}
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    assert {intent for _, intent, _ in examples} <= set(domain["intents"])
+
+    def normal(text: str) -> str:
+        return " ".join("".join(c for c in text.lower() if c.isalnum() or c.isspace()).split())
+
+    trained = {normal(example.get("text")) for example in load_training_data().intent_examples}
+    leaked = [text for text, _, _ in examples if normal(text) in trained]
+    assert not leaked, f"held-out questions that are also training examples: {leaked}"

@@ -245,12 +245,16 @@ def main(argv: list[str] | None = None) -> int:
     if "nlu" in phases:
         # In-process trainings keep Rasa's component cache in var/bench, not in ~/.rasa.
         os.environ.setdefault("RASA_CACHE_DIRECTORY", str(WORK / "cache"))
-        with tqdm(total=2 * plan.folds, desc="NLU cross-validation (project, default)") as bar:
+        heldout = 0 if plan is QUICK_PLAN else 2
+        with tqdm(total=2 * plan.folds + heldout,
+                  desc="NLU cross-validation and held-out set (project, default)") as bar:
             def progress(message: str) -> None:
                 bar.set_postfix_str(message)
                 bar.update(1)
 
             nlu_result = nlu.compare(plan.folds, progress)
+            if heldout:
+                extra["nlu_heldout"] = nlu.compare_heldout(progress)
         extra["nlu_examples"] = {lang: nlu_result["project"][lang]["examples"]
                                  for lang in ("de", "en")}
     extra["run_s"] = round(time.monotonic() - started)

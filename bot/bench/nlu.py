@@ -16,16 +16,36 @@ PROJECT_CONFIG = ROOT / "config.yml"
 DEFAULT_CONFIG = ROOT / "bench" / "default_pipeline.yml"
 
 
+PIPELINES = (("project", PROJECT_CONFIG), ("default", DEFAULT_CONFIG))
+
+
+def _summary(predictions: list, language: str) -> dict:
+    from bot.nlu_eval import scores
+
+    result = scores(predictions, language)
+    return {key: result[key] for key in ("macro_f1", "accuracy", "examples")}
+
+
 def compare(n_folds: int, progress: Callable[[str], None]) -> dict:
     """{"project"|"default": {"de"|"en": {"macro_f1", "accuracy", "examples"}}}."""
-    from bot.nlu_eval import cross_validate, scores
+    from bot.nlu_eval import cross_validate
 
     out: dict = {}
-    for name, config in (("project", PROJECT_CONFIG), ("default", DEFAULT_CONFIG)):
+    for name, config in PIPELINES:
         predictions = cross_validate(config, n_folds, progress=progress)
-        out[name] = {}
-        for language in LANGUAGES:
-            result = scores(predictions, language)
-            out[name][language] = {key: result[key]
-                                   for key in ("macro_f1", "accuracy", "examples")}
+        out[name] = {language: _summary(predictions, language) for language in LANGUAGES}
+    return out
+
+
+def compare_heldout(progress: Callable[[str], None]) -> dict | None:
+    """The same for data/heldout (both pipelines trained on all of data/nlu); None if absent."""
+    from bot.nlu_eval import evaluate_heldout, heldout_examples
+
+    examples = heldout_examples()
+    if not examples:
+        return None
+    out: dict = {}
+    for name, config in PIPELINES:
+        predictions = evaluate_heldout(config, progress, examples)
+        out[name] = {language: _summary(predictions, language) for language in LANGUAGES}
     return out

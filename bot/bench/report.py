@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from bot.bench.stats import LANGUAGES, LEVELS, STACKS
+from bot.bench.stats import LANGUAGES, LEVELS, STACKS, ratio
 
 
 def _num(value: object, digits: int | None = None) -> str:
@@ -66,6 +66,23 @@ def markdown(result: Mapping) -> str:
                     f"{_num(ratio_table[language][metric])} |")
     else:
         lines.append("Not measured in this run.")
+    heldout = result.get("nlu_heldout")
+    if heldout:
+        lines += [
+            "",
+            "Held-out questions (`data/heldout/`, written apart from the training data and "
+            "never trained on; both pipelines trained on all of `data/nlu`):",
+            "",
+            "| language | questions | metric | project | default | project/default |",
+            "|---|---|---|---|---|---|",
+        ]
+        for language in LANGUAGES:
+            for metric in ("macro_f1", "accuracy"):
+                project, default = (heldout[name][language][metric]
+                                    for name in ("project", "default"))
+                lines.append(
+                    f"| {language} | {heldout['project'][language]['examples']} | {metric} | "
+                    f"{_num(project)} | {_num(default)} | {_num(ratio(project, default))} |")
 
     latency = result.get("latency")
     lines += ["", "## Latency and throughput (REST channel)", ""]
