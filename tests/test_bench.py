@@ -223,3 +223,24 @@ def test_held_out_questions_are_labelled_with_domain_intents_and_never_trained_o
     trained = {normal(example.get("text")) for example in load_training_data().intent_examples}
     leaked = [text for text, _, _ in examples if normal(text) in trained]
     assert not leaked, f"held-out questions that are also training examples: {leaked}"
+
+
+def test_profile_attributes_samples_to_the_most_specific_part(tmp_path: Path) -> None:
+    from bot.bench.profile import part_of, read_folded, summary
+
+    folded = tmp_path / "rasa.folded"
+    folded.write_text(
+        "handle (rasa/core/processor.py:10);process (bot/nlu_language.py:80);"
+        "detect (bot/language.py:150) 30\n"
+        "handle (rasa/core/processor.py:10);predict (rasa/nlu/classifiers/diet_classifier.py:9);"
+        "call (tensorflow/python/eager/function.py:1) 50\n"
+        "run (rasa/core/actions/action.py:700);validate (jsonschema/validators.py:3) 20\n"
+        "bad line without a count\n", encoding="utf-8")
+    stacks = read_folded(folded)
+    assert sum(stacks.values()) == 100
+    assert part_of(next(s for s in stacks if "diet" in s)) == "NLU: DIET intent classifier"
+    text = "\n".join(summary("Rasa server", stacks))
+    assert "| NLU: DIET intent classifier | 50.0% |" in text
+    assert "| NLU: language decision (ours: lingua + n-gram classifier) | 30.0% |" in text
+    assert "| action server call: reply schema check | 20.0% |" in text
+    assert "`call (tensorflow/python/eager/function.py:1)` | 50.0%" in text
