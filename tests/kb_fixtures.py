@@ -11,7 +11,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from bot.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 KB_DIR = ROOT / "data" / "kb"
@@ -52,11 +53,6 @@ def sqlite_url(tmp_path: Path, name: str = "kb.sqlite3") -> str:
     return f"sqlite:///{tmp_path / name}"
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 def find_pg_bin() -> Path | None:
     """Newest /usr/lib/postgresql/<version>/bin holding initdb, or None."""
@@ -76,7 +72,7 @@ class PostgresServer:
         self.data = self.base / "data"
         self.sockets = self.base / "sockets"
         self.log = self.base / "server.log"
-        self.port = _free_port()
+        self.port = free_port()
         self.as_root = os.geteuid() == 0
         self.started = False
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import requests
 
-from bot.processes import free_port, wait_for  # noqa: F401 (used by other tests)
+from bot.processes import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"

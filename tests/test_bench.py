@@ -165,7 +165,9 @@ def test_bench_endpoints_move_actions_and_tracker_file(tmp_path: Path) -> None:
 
 
 def test_free_port_avoids_the_ports_of_make_run() -> None:
-    assert load.free_port() not in {5005, 5055, 8080}
+    from bot.processes import free_port
+
+    assert free_port() not in {5005, 5055, 8080}
 
 
 def test_peak_rss_reads_this_process() -> None:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.stack import ROOT, free_port, wait_for
+from bot.processes import free_port, wait_for
+from tests.stack import ROOT
 
 pytestmark = pytest.mark.stack
 

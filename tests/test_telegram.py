@@ -19,7 +19,8 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 
-from tests.stack import MODEL, ROOT, VENV_BIN, ActionServer, free_port, wait_for
+from bot.processes import free_port, wait_for
+from tests.stack import MODEL, ROOT, VENV_BIN, ActionServer
 
 pytestmark = pytest.mark.stack
 

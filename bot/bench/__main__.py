@@ -25,12 +25,12 @@ from tqdm import tqdm
 
 from bot.bench import load, nlu, report
 from bot.bench.stats import LEVELS, STACKS, Round, build_result, summarise
+from bot.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "models" / "smartcity.tar.gz"
+MODEL = load.MODEL
 BARE = ROOT / "bench" / "bare"
 WORK = ROOT / "var" / "bench"
-DEFAULT_SPACY_MODEL = "var/spacy/de_gera"
 PHASES = ("train", "load", "nlu")  # in the order they run
 
 
@@ -52,12 +52,6 @@ QUICK_PLAN = Plan(folds=2, rounds=1, c1_messages=6, c20_conversations=20, c20_me
                   round_limit_s=30)
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("SPACY_MODEL", DEFAULT_SPACY_MODEL)  # what the Makefile exports
-    return env
-
-
 def _waiting_bar(process: subprocess.Popen, description: str) -> None:
     """A seconds counter while a subprocess runs (its own output goes to a log)."""
     with tqdm(desc=description, unit="s", bar_format="{desc}: {n_fmt}s elapsed") as bar:
@@ -69,7 +63,7 @@ def _waiting_bar(process: subprocess.Popen, description: str) -> None:
 def train_project(log_dir: Path) -> tuple[float, float]:
     """Trains the project's model from scratch (empty Rasa cache); returns (seconds, MB)."""
     with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
-        env = _env()
+        env = load.service_env()
         env["RASA_CACHE_DIRECTORY"] = str(Path(tmp) / "cache")  # no cached components
         command = [str(ROOT / ".venv" / "bin" / "rasa"), "train", "--data", "data/nlu",
                    "data/dialogue", "--config", "config.yml", "--domain", "domain.yml",
@@ -88,7 +82,7 @@ def train_project(log_dir: Path) -> tuple[float, float]:
 
 def train_bare(log_dir: Path) -> Path:
     """The bare bot's model in var/bench/ (Rasa skips training when nothing changed)."""
-    env = _env()
+    env = load.service_env()
     env["RASA_CACHE_DIRECTORY"] = str(WORK / "cache")
     command = [str(ROOT / ".venv" / "bin" / "rasa"), "train", "--data", str(BARE / "data"),
                "--config", str(BARE / "config.yml"), "--domain", str(BARE / "domain.yml"),
@@ -107,9 +101,9 @@ def measure_load(plan: Plan, log_dir: Path, bare_model: Path) -> dict:
     """Starts both stacks, warms them up, runs alternating rounds; latencies and peak RSS."""
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp_name:
         tmp = Path(tmp_name)
-        env = _env()
+        env = load.service_env()
         env["SMARTCITY_NOW"] = load.BENCH_NOW
-        actions_port, full_port, bare_port = (load.free_port() for _ in range(3))
+        actions_port, full_port, bare_port = (free_port() for _ in range(3))
         full_endpoints = load.bench_endpoints(ROOT / "endpoints.yml", tmp / "full.yml",
                                               tmp / "full-trackers.db", actions_port)
         bare_endpoints = load.bench_endpoints(ROOT / "endpoints.yml", tmp / "bare.yml",
@@ -193,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     out_dir = args.out or (WORK / "quick" if args.quick else ROOT / "docs")
     if out_dir.resolve() == (ROOT / "docs").resolve() and (args.quick or phases != set(PHASES)):
         parser.error("docs/ gets only complete real runs; use --out for partial or quick runs")
-    os.environ.setdefault("SPACY_MODEL", DEFAULT_SPACY_MODEL)  # config.yml needs it in-process
+    os.environ.setdefault("SPACY_MODEL", load.DEFAULT_SPACY_MODEL)  # config.yml needs it in-process
     if not MODEL.exists() and "load" in phases:
         parser.error(f"{MODEL} is missing: `make bench` trains it first")
     log_dir = WORK / "logs"

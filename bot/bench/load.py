@@ -18,10 +18,12 @@ from pathlib import Path
 import yaml
 
 from bot.bench.stats import Round
-from bot.processes import RESERVED_PORTS, free_port, wait_for  # noqa: F401 (re-exported)
+from bot.processes import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
+MODEL = ROOT / "models" / "smartcity.tar.gz"
+DEFAULT_SPACY_MODEL = "var/spacy/de_gera"
 # "Now" for the action server, so tour answers are the same on every run (a day before the
 # first published tour; README: SMARTCITY_NOW).
 BENCH_NOW = "2023-06-09T10:30"
@@ -55,6 +57,13 @@ BARE_MESSAGES: tuple[str, ...] = (
     "hello", "what can you do?", "are you a bot?", "thanks", "bye",
     "hallo", "hilfe", "bist du ein bot?", "danke", "tschüss",
 )
+
+
+def service_env() -> dict[str, str]:
+    """The environment the servers get: ours, with the spaCy pipeline the Makefile exports."""
+    env = dict(os.environ)
+    env.setdefault("SPACY_MODEL", DEFAULT_SPACY_MODEL)
+    return env
 
 
 def bench_endpoints(source: Path, target: Path, tracker_db: Path,

@@ -22,7 +22,8 @@ from collections import Counter
 from pathlib import Path
 
 from bot.bench import load
-from bot.bench.__main__ import MODEL, ROOT, _env
+from bot.bench.load import MODEL, ROOT
+from bot.processes import free_port
 
 OUT = ROOT / "var" / "bench" / "profile"
 # (part of the stack, path fragments); a sample counts for the first part any frame matches.
@@ -119,11 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     if args.summary_only:
         return write_summary(args.seconds, answered=None)
-    env = _env()
+    env = load.service_env()
     env["SMARTCITY_NOW"] = load.BENCH_NOW
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp_name:
         tmp = Path(tmp_name)
-        actions_port, rasa_port = load.free_port(), load.free_port()
+        actions_port, rasa_port = free_port(), free_port()
         endpoints = load.bench_endpoints(ROOT / "endpoints.yml", tmp / "endpoints.yml",
                                          tmp / "trackers.db", actions_port)
         actions = load.actions_service(actions_port, OUT, env)
