@@ -25,7 +25,13 @@ help:
 	@echo "make bench - benchmarks (writes docs/benchmarks.md)"
 	@echo "make cv    - NLU cross-validation report (writes docs/nlu-cross-validation.md)"
 
-$(STAMP): pyproject.toml constraints.txt scripts/setup-venv.sh
+# Every set-up step below is atomic or repairs itself, so an interrupted `make run` (Ctrl-C,
+# a lost terminal) never leaves a state that later runs trust: scripts/setup-venv.sh rebuilds
+# a venv it did not finish (marker .venv/.setup-incomplete, or no pip); the spaCy pipeline and
+# the model are built elsewhere and renamed into place; npm's stamp is written last. A venv
+# that is visibly broken re-runs the set-up even when its stamp looks fresh.
+VENV_BROKEN := $(if $(and $(wildcard $(PY)),$(wildcard $(VENV)/lib/python3.10/site-packages/pip/__init__.py)),$(wildcard $(VENV)/.setup-incomplete),broken)
+$(STAMP): pyproject.toml constraints.txt scripts/setup-venv.sh $(if $(VENV_BROKEN),FORCE)
 	@scripts/setup-venv.sh
 	@touch $(STAMP)
 
@@ -34,7 +40,9 @@ var/spacy-model.txt: FORCE
 	@mkdir -p var
 	@[ -f $@ ] && [ "$$(cat $@)" = "$(SPACY_MODEL)" ] || echo "$(SPACY_MODEL)" > $@
 
-var/spacy/de_gera/meta.json: $(STAMP) bot/spacy_pipeline.py
+# Built into a staging directory and renamed into place (bot/spacy_pipeline.py); a pipeline
+# without its config is rebuilt.
+var/spacy/de_gera/meta.json: $(STAMP) bot/spacy_pipeline.py $(if $(wildcard var/spacy/de_gera/config.cfg),,FORCE)
 	$(PY) -m bot spacy build var/spacy/de_gera
 
 spacy: $(STAMP) var/spacy-model.txt
@@ -55,19 +63,27 @@ kb: $(STAMP)
 lookups: $(STAMP)
 	@$(PY) -m bot kb lookups $(LOOKUPS)
 
+# Rasa writes the archive into a private directory; only a finished model is moved to
+# $(MODEL) (a rename), so an interrupted training never leaves a half-written model there.
 $(MODEL): $(TRAINING_FILES) $(LOOKUPS) var/spacy-model.txt | spacy
 	@echo ">> training the Rasa model (inputs changed or no model yet)"
-	@start=$$(date +%s); \
+	@start=$$(date +%s); out=$(dir $(MODEL)).training-$$$$; \
+	rm -rf $(dir $(MODEL)).training-*; mkdir -p $$out; \
 	$(RASA) train --data $(RASA_DATA) --config config.yml --domain domain.yml \
-	  --fixed-model-name smartcity --out models && touch $(MODEL) && \
-	echo ">> trained in $$(( $$(date +%s) - start ))s"
+	  --fixed-model-name smartcity --out $$out && mv -f $$out/smartcity.tar.gz $(MODEL) && \
+	touch $(MODEL) && echo ">> trained in $$(( $$(date +%s) - start ))s"; \
+	status=$$?; rm -rf $$out; exit $$status
 
 train: setup $(MODEL)
 
 # Web page assets from npm (socket.io client; axe-core + playwright-core for the browser
 # test), re-installed when the lock file changes.
+# `npm ci` starts by deleting node_modules and the stamp is written last, so an interrupted
+# install has no stamp and is redone; a stamp without the installed files is redone too.
 WEB_STAMP := web/node_modules/.npm-ci-stamp
-$(WEB_STAMP): web/package.json web/package-lock.json
+WEB_FILES := web/node_modules/socket.io-client/package.json web/node_modules/playwright-core/package.json web/node_modules/axe-core/package.json
+$(WEB_STAMP): web/package.json web/package-lock.json $(if $(filter-out $(wildcard $(WEB_FILES)),$(WEB_FILES)),FORCE)
+	@rm -f $(WEB_STAMP)
 	cd web && npm ci --no-audit --no-fund
 	@touch $(WEB_STAMP)
 

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import formatting
@@ -19,6 +20,8 @@ from bot.language import DEFAULT_LANGUAGE, normalise
 
 logger = logging.getLogger(__name__)
 DomainDict = dict[str, Any]
+# The slot that says what the conversation is about (domain.yml); follow-up rules read it.
+TOPIC_SLOT = "topic"
 
 
 def language_of(tracker: Tracker) -> str:
@@ -28,6 +31,14 @@ def language_of(tracker: Tracker) -> str:
 @lru_cache(maxsize=1)
 def repository() -> Repository:
     return Repository()
+
+
+FOLLOW_UP_PREFIX = "followup_"
+
+
+def is_follow_up(tracker: Tracker) -> bool:
+    """Was the message an elliptical follow-up ("und wo?"), to be read in context?"""
+    return (tracker.get_intent_of_latest_message() or "").startswith(FOLLOW_UP_PREFIX)
 
 
 def phrase(domain: DomainDict, response: str, language: str, **variables: Any) -> str:
@@ -67,14 +78,21 @@ def utter_unknown(dispatcher: CollectingDispatcher, language: str) -> None:
 
 
 def answer_safely(run):  # type: ignore[no-untyped-def]
-    """Decorator for Action.run: a broken knowledge base gives a calm reply, not silence."""
+    """Decorator for Action.run: a broken knowledge base gives a calm reply, not silence.
+
+    An action class that declares ``topic`` ("tours", "office", ...) also records it in the
+    conversation after answering, so an elliptical follow-up ("Und am Freitag?") is read in
+    that topic: each action declares its topic once instead of setting the slot itself.
+    """
 
     async def wrapper(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
         try:
-            return await run(self, dispatcher, tracker, domain)
+            events = await run(self, dispatcher, tracker, domain)
         except KnowledgeBaseError:
             logger.exception("knowledge base unavailable in %s", self.name())
             dispatcher.utter_message(response="utter_service_unavailable")
             return []
+        topic = getattr(self, "topic", None)
+        return [*events, SlotSet(TOPIC_SLOT, topic)] if topic else events
 
     return wrapper

@@ -12,6 +12,8 @@ from actions.hours import hours_list
 
 
 class ActionContact(Action):
+    topic = "office"
+
     def name(self) -> str:
         return "action_contact"
 

@@ -1,47 +1,92 @@
-"""When the assistant cannot help: out of scope, "did you mean ...?", honest fallback."""
+"""When the assistant cannot help: out of scope, "did you mean ...?", follow-ups with no
+context, details the sources lack, the honest fallback; and the start of a new session."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import UserUtteranceReverted
+from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import answer_safely, contact_vars, language_of, phrase, repository
+from actions.common import (
+    answer_safely,
+    contact_vars,
+    language_of,
+    phrase,
+    repository,
+    source_vars,
+    utter_unknown,
+)
 from actions.hours import calendar
 from bot import formatting
 from bot.clock import now
+from bot.language import normalise
 
-# Topic offered as a "did you mean" button for an intent, and the intent the button sends.
-TOPICS = {
-    "programme": "/programme_about",
-    "projects": "/pilots_overview",
-    "tours": "/tours_about",
-    "office": "/hours_week",
-}
-INTENT_TOPIC_PREFIXES = {
-    "programme_": "programme", "pilot": "projects", "implementation": "projects",
-    "tour": "tours", "hours": "office", "open_now": "office", "contact": "office",
+LANGUAGE_SLOT = "language"
+
+# Questions the assistant offers as buttons when it is unsure ("did you mean ...?") or when a
+# follow-up has nothing to refer to. Each button sends an intent, so choosing it answers that
+# question; the wording is the domain's `utter_question_<intent>`.
+FACTUAL_PREFIXES = ("programme_", "pilot", "implementation", "tour", "hours_", "open_now",
+                    "contact")
+# Questions that need an entity to be asked concretely; without it, their topic's general one.
+NEEDS_ENTITY = {"pilot_detail": ("project", "pilots_overview"),
+                "hours_day": ("weekday", "hours_week")}
+GENERAL_FORM = {"tours_by_date": "tours_remaining", "programme_topic": "programme_goals"}
+# What an elliptical follow-up may have meant when the conversation has no topic yet.
+FOLLOW_UP_CANDIDATES = {
+    "followup_day": ("hours_week", "tours_remaining"),
+    "followup_next": ("tour_next", "tours_remaining"),
+    "followup_where": ("tour_meeting_point", "contact"),
+    "followup_how_long": ("tours_about", "programme_duration"),
+    "followup_mode": ("tour_next", "tours_remaining"),
+    "followup_status": ("programme_phases", "pilots_overview"),
+    "followup_more": ("programme_about", "pilots_overview"),
 }
 MAX_SUGGESTIONS = 2
 
 
-def suggested_topics(intent_ranking: list[dict[str, Any]]) -> list[str]:
-    """Topics of the best-ranked intents, best first, without repeats."""
-    topics: list[str] = []
+def suggested_intents(intent_ranking: list[dict[str, Any]], entities: dict[str, str],
+                      limit: int = MAX_SUGGESTIONS) -> list[str]:
+    """The best-ranked factual intents, as questions that can be asked without more input."""
+    chosen: list[str] = []
     for candidate in intent_ranking:
         name = candidate.get("name") or ""
-        topic = next((t for prefix, t in INTENT_TOPIC_PREFIXES.items()
-                      if name.startswith(prefix)), None)
-        if topic and topic not in topics:
-            topics.append(topic)
-        if len(topics) == MAX_SUGGESTIONS:
+        if not name.startswith(FACTUAL_PREFIXES):
+            continue
+        name = GENERAL_FORM.get(name, name)
+        entity, general = NEEDS_ENTITY.get(name, (None, None))
+        if entity and entity not in entities:
+            name = general or name
+        if name not in chosen:
+            chosen.append(name)
+        if len(chosen) == limit:
             break
-    return topics or list(TOPICS)[:MAX_SUGGESTIONS]
+    return chosen or ["programme_about", "tour_next"][:limit]
+
+
+def question_button(domain: dict[str, Any], intent: str, language: str,
+                    entities: dict[str, str]) -> dict[str, str]:
+    entity, _ = NEEDS_ENTITY.get(intent, (None, None))
+    if entity:
+        payload = f"/{intent}{json.dumps({entity: entities[entity]}, ensure_ascii=False)}"
+        title = phrase(domain, f"utter_question_{intent}", language, **entities)
+    else:
+        payload, title = f"/{intent}", phrase(domain, f"utter_question_{intent}", language)
+    return {"title": title, "payload": payload}
+
+
+def latest_entities(tracker: Tracker) -> dict[str, str]:
+    return {entity["entity"]: str(entity["value"])
+            for entity in (tracker.latest_message or {}).get("entities") or []
+            if entity.get("entity") in ("project", "weekday") and entity.get("value")}
 
 
 class ActionOutOfScope(Action):
+    """Says plainly that this is outside SMARTCity, and where the city's services are."""
+
     def name(self) -> str:
         return "action_out_of_scope"
 
@@ -49,13 +94,21 @@ class ActionOutOfScope(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         language = language_of(tracker)
-        dispatcher.utter_message(response="utter_out_of_scope",
-                                 **contact_vars(repository().contact(), language))
+        contact = contact_vars(repository().contact(), language)
+        services = repository().fact("city_services")
+        if services is None:
+            dispatcher.utter_message(response="utter_out_of_scope_short", **contact)
+            return []
+        dispatcher.utter_message(
+            response="utter_out_of_scope",
+            city_services=services.text_en if language == "en" else services.text_de,
+            **{**contact, **source_vars(services, language)},
+        )
         return []
 
 
 class ActionDefaultAskAffirmation(Action):
-    """First stage of the fallback: offer the likely topics as buttons."""
+    """First stage of the fallback: offer the two likeliest concrete questions as buttons."""
 
     def name(self) -> str:
         return "action_default_ask_affirmation"
@@ -64,16 +117,59 @@ class ActionDefaultAskAffirmation(Action):
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         language = language_of(tracker)
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
-        ranking = [c for c in ranking if c.get("name") != "nlu_fallback"]
-        buttons = [
-            {"title": phrase(domain, f"utter_topic_{topic}", language),
-             "payload": TOPICS[topic]}
-            for topic in suggested_topics(ranking)
-        ]
+        entities = latest_entities(tracker)
+        buttons = [question_button(domain, intent, language, entities)
+                   for intent in suggested_intents(ranking, entities)]
         buttons.append({"title": phrase(domain, "utter_topic_none", language),
                         "payload": "/deny"})
         dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
         return []
+
+
+class ActionClarifyFollowup(Action):
+    """A follow-up ("und wo?") with no topic to refer to: ask back instead of guessing."""
+
+    def name(self) -> str:
+        return "action_clarify_followup"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        language = language_of(tracker)
+        intent = tracker.get_intent_of_latest_message() or ""
+        candidates = FOLLOW_UP_CANDIDATES.get(intent, ("programme_about", "tour_next"))
+        buttons = [question_button(domain, candidate, language, {})
+                   for candidate in candidates]
+        dispatcher.utter_message(response="utter_clarify_followup", buttons=buttons)
+        return []
+
+
+class ActionFollowupUnknown(Action):
+    """A detail the sources do not cover ("Kann ich meinen Hund mitnehmen?"): say so."""
+
+    def name(self) -> str:
+        return "action_followup_unknown"
+
+    @answer_safely
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        utter_unknown(dispatcher, language_of(tracker))
+        return []
+
+
+class ActionSessionStart(Action):
+    """A new session starts without the old context, but in the language spoken so far."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = [SessionStarted()]
+        language = normalise(tracker.get_slot(LANGUAGE_SLOT))
+        if language:
+            events.append(SlotSet(LANGUAGE_SLOT, language))
+        events.append(ActionExecuted("action_listen"))
+        return events
 
 
 class ActionDefaultFallback(Action):

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
     answer_safely,
     contact_vars,
+    is_follow_up,
     language_of,
     phrase,
     repository,
@@ -21,6 +23,16 @@ from bot import formatting
 from bot.clock import now
 from bot.dates import resolve_day
 from bot.hours import DayStatus, OfficeCalendar
+
+LAST_DAY_SLOT = "last_day"
+
+
+def remembered_day(tracker: Tracker) -> date | None:
+    """The office day the conversation asked about last (ISO date in a slot)."""
+    try:
+        return date.fromisoformat(tracker.get_slot(LAST_DAY_SLOT) or "")
+    except ValueError:
+        return None
 
 
 def calendar() -> OfficeCalendar:
@@ -53,6 +65,8 @@ def next_opening_vars(moment: datetime | None, language: str) -> dict[str, str]:
 
 
 class ActionHoursWeek(Action):
+    topic = "office"
+
     def name(self) -> str:
         return "action_hours_week"
 
@@ -73,6 +87,8 @@ class ActionHoursWeek(Action):
 
 
 class ActionHoursDay(Action):
+    topic = "office"
+
     def name(self) -> str:
         return "action_hours_day"
 
@@ -84,8 +100,8 @@ class ActionHoursDay(Action):
         current = now()
         day = resolve_day(text, current.date(),
                           weekday=next(tracker.get_latest_entity_values("weekday"), None))
-        if day is None:  # no day named: answer for today
-            day = current.date()
+        if day is None:  # no day named: in a follow-up the day asked about before, else today
+            day = (remembered_day(tracker) if is_follow_up(tracker) else None) or current.date()
         office = calendar()
         status = office.day_status(day, language)
         if status.is_open_day:
@@ -93,7 +109,7 @@ class ActionHoursDay(Action):
                                      day=formatting.day(day, language),
                                      opens=formatting.clock(status.opens),
                                      closes=formatting.clock(status.closes))
-            return []
+            return [SlotSet(LAST_DAY_SLOT, day.isoformat())]
         start_of_day = datetime.combine(day, datetime.min.time(), tzinfo=current.tzinfo)
         dispatcher.utter_message(
             response="utter_hours_day_closed",
@@ -101,10 +117,12 @@ class ActionHoursDay(Action):
             reason=reason_phrase(domain, language, status.reason, status.detail),
             **next_opening_vars(office.next_opening(start_of_day, language), language),
         )
-        return []
+        return [SlotSet(LAST_DAY_SLOT, day.isoformat())]
 
 
 class ActionOpenNow(Action):
+    topic = "office"
+
     def name(self) -> str:
         return "action_open_now"
 

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import (
     answer_safely,
     contact_vars,
+    is_follow_up,
     language_of,
     repository,
     source_vars,
@@ -18,6 +19,8 @@ from actions.common import (
 )
 from bot.kb import Project
 from bot.matching import best_match
+
+LAST_PROJECT_SLOT = "last_project"
 
 
 def project_name(project: Project, language: str) -> str:
@@ -33,6 +36,8 @@ def project_list(projects: list[Project], language: str) -> str:
 
 
 class ActionPilotsOverview(Action):
+    topic = "projects"
+
     def name(self) -> str:
         return "action_pilots_overview"
 
@@ -58,6 +63,8 @@ class ActionPilotsOverview(Action):
 
 
 class ActionImplementationProjects(Action):
+    topic = "projects"
+
     def name(self) -> str:
         return "action_implementation_projects"
 
@@ -80,6 +87,8 @@ class ActionImplementationProjects(Action):
 
 
 class ActionPilotDetail(Action):
+    topic = "projects"
+
     def name(self) -> str:
         return "action_pilot_detail"
 
@@ -91,7 +100,11 @@ class ActionPilotDetail(Action):
         entity = next(tracker.get_latest_entity_values("project"), None)
         text = (tracker.latest_message or {}).get("text") or ""
         match = best_match(text, projects, entity=entity)
-        if match is None:
+        key = match.key if match else None
+        if key is None and is_follow_up(tracker):  # "is it still running?": the last one
+            key = tracker.get_slot(LAST_PROJECT_SLOT)
+        project = next((project for project in projects if project.key == key), None)
+        if project is None:
             pilots = [project for project in projects if project.kind == "pilot"]
             dispatcher.utter_message(
                 response="utter_project_unknown",
@@ -100,7 +113,6 @@ class ActionPilotDetail(Action):
                 **contact_vars(repository().contact(), language),
             )
             return []
-        project = next(project for project in projects if project.key == match.key)
         dispatcher.utter_message(
             response="utter_project_detail",
             name=project_name(project, language),
@@ -109,4 +121,4 @@ class ActionPilotDetail(Action):
             link=project.links[0] if project.links else project.source,
             **source_vars(project, language),
         )
-        return [SlotSet("last_project", project.key)]
+        return [SlotSet(LAST_PROJECT_SLOT, project.key)]

@@ -11,18 +11,30 @@ from actions.common import answer_safely, language_of, repository, source_vars, 
 
 INTENT_PREFIX = "programme_"
 TOPIC_INTENT = "programme_topic"
+# Elliptical follow-ups while the conversation is about the programme ("und wie lange?").
+FOLLOW_UP_FACTS = {
+    "followup_how_long": "duration",
+    "followup_status": "phases",
+    "followup_more": "about",
+}
+# The first answer about the programme offers the details (buttons) after the essentials.
+RESPONSE_FOR_FACT = {"about": "utter_fact_about"}
 
 
 def fact_key(intent: str | None, topic: str | None) -> str | None:
     """Which knowledge-base fact answers this intent."""
     if intent == TOPIC_INTENT:
         return topic
+    if intent in FOLLOW_UP_FACTS:
+        return FOLLOW_UP_FACTS[intent]
     if intent and intent.startswith(INTENT_PREFIX):
         return intent[len(INTENT_PREFIX):]
     return None
 
 
 class ActionProgramme(Action):
+    topic = "programme"
+
     def name(self) -> str:
         return "action_programme"
 
@@ -38,7 +50,7 @@ class ActionProgramme(Action):
             utter_unknown(dispatcher, language)
             return []
         dispatcher.utter_message(
-            response="utter_fact",
+            response=RESPONSE_FOR_FACT.get(key, "utter_fact"),
             fact=fact.text_en if language == "en" else fact.text_de,
             **source_vars(fact, language),
         )

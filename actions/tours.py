@@ -24,6 +24,7 @@ from bot.dates import Period, find_period
 from bot.kb import Tour
 
 MODES = ("foot", "bike")
+LAST_TOUR_SLOT = "last_tour"
 
 
 def mode_label(domain: dict[str, Any], mode: str, language: str) -> str:
@@ -57,6 +58,11 @@ def requested_mode(tracker: Tracker) -> str | None:
     return mode if mode in MODES else None
 
 
+def named_tour(tours: list[Tour], tracker: Tracker) -> Tour | None:
+    """The tour the conversation is about (last named, else the next, else the last one)."""
+    return tour_logic.in_focus(tours, now(), tracker.get_slot(LAST_TOUR_SLOT))
+
+
 def period_phrase(period: Period, domain: dict[str, Any], language: str) -> str:
     if period.kind == "month":
         return phrase(domain, "utter_period_month", language,
@@ -77,7 +83,7 @@ def utter_next_or_none(dispatcher: CollectingDispatcher, domain: dict[str, Any],
     if upcoming is not None:
         dispatcher.utter_message(response="utter_tour_next",
                                  **tour_vars(upcoming, domain, language))
-        return [SlotSet("last_tour", upcoming.key)]
+        return [SlotSet(LAST_TOUR_SLOT, upcoming.key)]
     last = tour_logic.last_tour(tours, now(), mode)
     if last is None:
         utter_unknown(dispatcher, language)
@@ -88,10 +94,12 @@ def utter_next_or_none(dispatcher: CollectingDispatcher, domain: dict[str, Any],
         **{**tour_vars(last, domain, language),
            **contact_vars(repository().contact(), language)},
     )
-    return [SlotSet("last_tour", last.key)]
+    return [SlotSet(LAST_TOUR_SLOT, last.key)]
 
 
 class ActionToursAbout(Action):
+    topic = "tours"
+
     def name(self) -> str:
         return "action_tours_about"
 
@@ -110,6 +118,8 @@ class ActionToursAbout(Action):
 
 
 class ActionTourNext(Action):
+    topic = "tours"
+
     def name(self) -> str:
         return "action_tour_next"
 
@@ -121,6 +131,8 @@ class ActionTourNext(Action):
 
 
 class ActionToursRemaining(Action):
+    topic = "tours"
+
     def name(self) -> str:
         return "action_tours_remaining"
 
@@ -135,10 +147,12 @@ class ActionToursRemaining(Action):
         dispatcher.utter_message(response="utter_tours_remaining", count=len(ahead),
                                  tour_list=tour_list(ahead, domain, language),
                                  **source_vars(ahead[0], language))
-        return [SlotSet("last_tour", ahead[0].key)]
+        return [SlotSet(LAST_TOUR_SLOT, ahead[0].key)]
 
 
 class ActionToursByDate(Action):
+    topic = "tours"
+
     def name(self) -> str:
         return "action_tours_by_date"
 
@@ -161,13 +175,15 @@ class ActionToursByDate(Action):
             dispatcher.utter_message(response="utter_tours_in_period", period=when,
                                      tour_list=tour_list(found, domain, language),
                                      **source_vars(found[0], language))
-            return [SlotSet("last_tour", found[0].key)]
+            return [SlotSet(LAST_TOUR_SLOT, found[0].key)]
         dispatcher.utter_message(response="utter_tours_none_in_period", period=when,
                                  period_capitalised=when[:1].upper() + when[1:])
         return utter_next_or_none(dispatcher, domain, language, mode)
 
 
 class ActionTourMeetingPoint(Action):
+    topic = "tours"
+
     def name(self) -> str:
         return "action_tour_meeting_point"
 
@@ -177,14 +193,15 @@ class ActionTourMeetingPoint(Action):
         language = language_of(tracker)
         tours = repository().tours()
         mode = requested_mode(tracker)
-        last_key = tracker.get_slot("last_tour")
-        tour = next((t for t in tours if t.key == last_key), None) if not mode else None
-        if tour is None and mode:
+        if mode:
             tour = tour_logic.next_tour(tours, now(), mode)
+        else:  # the tour last named; with none, all meeting points (they differ by mode)
+            last_key = tracker.get_slot(LAST_TOUR_SLOT)
+            tour = next((t for t in tours if last_key and t.key == last_key), None)
         if tour is not None:
             dispatcher.utter_message(response="utter_tour_meeting_point",
                                      **tour_vars(tour, domain, language))
-            return [SlotSet("last_tour", tour.key)]
+            return [SlotSet(LAST_TOUR_SLOT, tour.key)]
         if not tours:
             utter_unknown(dispatcher, language)
             return []
@@ -199,7 +216,83 @@ class ActionTourMeetingPoint(Action):
         return []
 
 
+class ActionTourAfter(Action):
+    """"Und der danach?": the tour after the one last named (or the next one)."""
+
+    topic = "tours"
+
+    def name(self) -> str:
+        return "action_tour_after"
+
+    @answer_safely
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        language = language_of(tracker)
+        tours = repository().tours()
+        current = named_tour(tours, tracker)
+        if current is None:
+            return utter_next_or_none(dispatcher, domain, language, requested_mode(tracker))
+        following = tour_logic.after(tours, current, requested_mode(tracker))
+        if following is None:
+            dispatcher.utter_message(
+                response="utter_tour_none_after",
+                **{**tour_vars(current, domain, language),
+                   **contact_vars(repository().contact(), language)},
+            )
+            return []
+        dispatcher.utter_message(response="utter_tour_next",
+                                 **tour_vars(following, domain, language))
+        return [SlotSet(LAST_TOUR_SLOT, following.key)]
+
+
+class ActionTourDuration(Action):
+    """"Wie lange dauert die?": how long a tour takes, and the slot of the tour in focus."""
+
+    topic = "tours"
+
+    def name(self) -> str:
+        return "action_tour_duration"
+
+    @answer_safely
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        language = language_of(tracker)
+        tour = named_tour(repository().tours(), tracker)
+        fact = repository().fact("tour_duration")
+        if tour is None or fact is None:
+            utter_unknown(dispatcher, language)
+            return []
+        dispatcher.utter_message(response="utter_tour_duration",
+                                 fact=fact.text_en if language == "en" else fact.text_de,
+                                 **{**tour_vars(tour, domain, language),
+                                    **source_vars(fact, language)})
+        return [SlotSet(LAST_TOUR_SLOT, tour.key)]
+
+
+class ActionTourMode(Action):
+    """"Zu Fuß oder mit dem Rad?": how the tour in focus is done."""
+
+    topic = "tours"
+
+    def name(self) -> str:
+        return "action_tour_mode"
+
+    @answer_safely
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        language = language_of(tracker)
+        tour = named_tour(repository().tours(), tracker)
+        if tour is None:
+            utter_unknown(dispatcher, language)
+            return []
+        dispatcher.utter_message(response="utter_tour_mode",
+                                 **tour_vars(tour, domain, language))
+        return [SlotSet(LAST_TOUR_SLOT, tour.key)]
+
+
 class ActionTourBooking(Action):
+    topic = "tours"
+
     def name(self) -> str:
         return "action_tour_booking"
 

@@ -28,6 +28,11 @@ NLU_DATA = ROOT / "data" / "nlu"
 HELDOUT_DATA = ROOT / "data" / "heldout"
 HELDOUT_FOLD = -1
 FALLBACK_INTENT = "nlu_fallback"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
+# Intents answered with facts about SMARTCity (not: meta, out_of_scope, follow-ups with no
+# context, which are asked back, and bad input).
+FACTUAL_INTENT_PREFIXES = ("programme_", "pilot", "implementation_", "tour", "hours_",
+                           "open_now", "contact")
 SEED = 42
 # A wrong answer costs a citizen more than a "did you mean ...?" with topic buttons.
 WRONG_ANSWER_COST = 2.0
@@ -112,6 +117,52 @@ def heldout_examples(root: Path = HELDOUT_DATA) -> list[tuple[str, str, str]]:
             examples += [(example.get("text"), example.get("intent"), language)
                          for example in load_data(str(path)).intent_examples]
     return examples
+
+
+def oos_examples(root: Path = HELDOUT_DATA / "oos") -> list[tuple[str, str, str]]:
+    """(text, "out_of_scope", language) from data/heldout/oos/<language>.yml."""
+    import yaml
+
+    examples = []
+    for language in ("de", "en"):
+        path = root / f"{language}.yml"
+        if path.exists():
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            examples += [(str(text), OUT_OF_SCOPE_INTENT, language)
+                         for block in data.get("questions") or []
+                         for text in block.get("examples") or []]
+    return examples
+
+
+def answers_with_facts(intent: str) -> bool:
+    """Would this intent, as a first message, be answered with SMARTCity facts?"""
+    return intent.startswith(FACTUAL_INTENT_PREFIXES)
+
+
+def scope_scores(inscope: list[Prediction], out_of_scope: list[Prediction],
+                 language: str) -> dict:
+    """The trust figures: in-scope accuracy and fallback share, out-of-scope wrong answers.
+
+    In scope, a question is right when the final intent (after the fallback threshold) is
+    the expected one. Out of scope, it is a wrong answer when the final intent is one that
+    is answered with SMARTCity facts (a refusal, fallback, greeting or "which do you mean?"
+    is not).
+    """
+    chosen = [p for p in inscope if p.language == language]
+    oos = [p for p in out_of_scope if p.language == language]
+
+    def final(prediction: Prediction) -> str:
+        return FALLBACK_INTENT if prediction.fallback else prediction.predicted
+
+    return {
+        "inscope_accuracy": (sum(final(p) == p.expected for p in chosen) / len(chosen)
+                             if chosen else None),
+        "fallback_share": (sum(p.fallback for p in chosen) / len(chosen) if chosen else None),
+        "oos_wrong_rate": (sum(answers_with_facts(final(p)) for p in oos) / len(oos)
+                           if oos else None),
+        "inscope_n": len(chosen),
+        "oos_n": len(oos),
+    }
 
 
 def evaluate_heldout(config: Path, progress: Callable[[str], None] = print,

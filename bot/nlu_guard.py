@@ -1,13 +1,20 @@
-"""Rasa NLU components that keep bad input away from the model.
+"""Rasa NLU components that keep bad input and noise away from the model.
 
-``InputCleaner`` runs first: it removes control and bidi-override characters, normalises
-Unicode and cuts the text to what the model needs, so a 100 kB paste costs microseconds
-instead of half a minute. ``InputVerdict`` runs last: for a message with no words or one far
-too long, it sets the intent ``bad_input`` (answered calmly by a rule; nothing else changes).
+``InputCleaner`` runs first: it removes control and bidi-override characters, markup, links,
+emoji and repeated punctuation, normalises Unicode and cuts the text to what the model needs,
+so a 100 kB paste costs microseconds instead of half a minute and "<b>Wann haben Sie
+geöffnet?</b> 😊" is understood as the question it is. ``CourtesyTrimmer`` drops a greeting
+or thanks in front of a question ("Hallo, wann ...", "Danke! Und die Telefonnummer?"), so the
+question is answered; it learns those phrases from the greet/thank training examples.
+``InputVerdict`` runs last: for a message with no words or one far too long, it sets the
+intent ``bad_input`` (answered calmly by a rule; nothing else changes).
 """
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import unicodedata
 from typing import Any
 
@@ -23,6 +30,22 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 MAX_MESSAGE_CHARS = 2000
 PROBLEM = "input_problem"
 BAD_INPUT_INTENT = "bad_input"
+# Noise around a question: script/style blocks with their content, other tags, links.
+_MARKUP_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)", re.I | re.S)
+_TAG = re.compile(r"</?[a-zA-Z!][^<>]{0,500}>")
+_LINK = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
+_REPEATED_PUNCTUATION = re.compile(r"([!?.,;:])[!?.,;:]+")
+# Emoji and pictographs (Unicode "other symbol"), variation selectors are format characters.
+_DROPPED_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "So")
+
+
+def strip_noise(text: str) -> str:
+    """Markup, links and repeated punctuation out; the words of the question stay."""
+    text = html.unescape(text)
+    text = _MARKUP_BLOCK.sub(" ", text)
+    text = _TAG.sub(" ", text)
+    text = _LINK.sub(" ", text)
+    return _REPEATED_PUNCTUATION.sub(r"\1", text)
 
 
 def clean_text(text: str) -> tuple[str, str | None]:
@@ -33,10 +56,12 @@ def clean_text(text: str) -> tuple[str, str | None]:
     kept = []
     for char in text:
         category = unicodedata.category(char)
-        if category in ("Cc", "Cf", "Cs", "Co", "Cn"):
+        if category in _DROPPED_CATEGORIES:
             kept.append(" ")
         else:
             kept.append(char)
+    text = strip_noise("".join(kept))
+    kept = list(text)
     cleaned = " ".join("".join(kept).split())[:MAX_MESSAGE_CHARS]
     if too_long:
         return cleaned, "too_long"
@@ -65,6 +90,86 @@ class InputCleaner(_Stateless):
             message.set(TEXT, cleaned)
             if problem:
                 message.set(PROBLEM, problem)
+        return messages
+
+
+# Intents whose short examples are courtesies that may stand in front of a real question.
+COURTESY_INTENTS = ("greet", "thank")
+MAX_COURTESY_WORDS = 5
+_SEGMENT_END = re.compile(r"[,.!;:?]\s*")
+_NOT_WORD = re.compile(r"[^\w\s]")
+
+
+def courtesy_key(text: str) -> str:
+    return " ".join(_NOT_WORD.sub(" ", text.casefold()).split())
+
+
+def trim_courtesy(text: str, courtesies: set[str]) -> str:
+    """Drop greetings/thanks in front of a question: "Hallo, wann ...?" -> "wann ...?".
+
+    A courtesy is removed only when it ends at punctuation and words follow, so "Hallo"
+    alone stays a greeting and "Danke, tschüss" becomes the goodbye it is.
+    """
+    rest = text
+    while True:
+        boundary = _SEGMENT_END.search(rest)
+        if boundary is None:
+            return rest
+        head, tail = rest[: boundary.start()], rest[boundary.end():]
+        key = courtesy_key(head)
+        if (not key or key not in courtesies or len(key.split()) > MAX_COURTESY_WORDS
+                or not any(char.isalpha() for char in tail)):
+            return rest
+        rest = tail
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
+class CourtesyTrimmer(GraphComponent):
+    """After the cleaner: greetings/thanks in front of a question are dropped before NLU.
+
+    The courtesies are the short greet/thank examples of the training data, so they are
+    declared once, in the NLU files, in both languages.
+    """
+
+    FILE = "courtesies.json"
+
+    def __init__(self, model_storage: ModelStorage, resource: Resource,
+                 courtesies: set[str] | None = None) -> None:
+        self._model_storage = model_storage
+        self._resource = resource
+        self.courtesies = courtesies or set()
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> CourtesyTrimmer:
+        return cls(model_storage, resource)
+
+    @classmethod
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> CourtesyTrimmer:
+        try:
+            with model_storage.read_from(resource) as directory:
+                courtesies = set(json.loads((directory / cls.FILE).read_text("utf-8")))
+        except (ValueError, FileNotFoundError):
+            courtesies = set()
+        return cls(model_storage, resource, courtesies)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        keys = (courtesy_key(example.get(TEXT) or "") for example in training_data.intent_examples
+                if example.get(INTENT) in COURTESY_INTENTS)
+        self.courtesies = {key for key in keys
+                           if key and len(key.split()) <= MAX_COURTESY_WORDS}
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / self.FILE).write_text(json.dumps(sorted(self.courtesies)), "utf-8")
+        return self._resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if not message.get(PROBLEM):
+                message.set(TEXT, trim_courtesy(message.get(TEXT) or "", self.courtesies))
         return messages
 
 

@@ -49,3 +49,20 @@ def between(tours: Iterable[TourLike], first: date, last: date, mode: str | None
             ) -> list[TourLike]:
     """Tours on the days ``first`` to ``last`` inclusive."""
     return [tour for tour in chronological(tours, mode) if first <= tour.date <= last]
+
+
+def after(tours: Iterable[TourLike], current: TourLike, mode: str | None = None
+          ) -> TourLike | None:
+    """The tour that follows ``current`` ("und der danach?"), by date, not by file order."""
+    later = [tour for tour in chronological(tours, mode)
+             if starts_at(tour) > starts_at(current)]
+    return later[0] if later else None
+
+
+def in_focus(tours: Iterable[TourLike], now: datetime, key_of_last: str | None
+             ) -> TourLike | None:
+    """The tour a follow-up refers to: the one last named, else the next, else the last one."""
+    tours = list(tours)
+    named = next((tour for tour in tours
+                  if key_of_last and getattr(tour, "key", None) == key_of_last), None)
+    return named or next_tour(tours, now) or last_tour(tours, now)

@@ -108,12 +108,23 @@ def test_ratios_are_project_over_default_and_full_over_bare() -> None:
     assert result["ratios"]["latency_full_over_bare"]["c20"]["p95_ms"] == pytest.approx(1.3)
 
 
+def _trust(accuracy: float, fallback: float, wrong: float, followups: float) -> dict:
+    scope = {"inscope_accuracy": accuracy, "fallback_share": fallback,
+             "oos_wrong_rate": wrong, "inscope_n": 175, "oos_n": 300}
+    return {"scope": {"de": scope, "en": scope},
+            "followups": {language: {"followup_accuracy": followups, "followup_n": 60,
+                                     "first_turn_accuracy": 1.0, "conversations": 30}
+                          for language in ("de", "en")}}
+
+
 def test_targets_met_at_the_limits_and_missed_beyond() -> None:
-    met = {row["target"]: row["met"] for row in _result()["targets"]}
-    assert all(met.values()), met
+    met = {row["target"]: row["met"] for row in _result(
+        extra=_trust(0.95, 0.03, 0.02, 0.9))["targets"]}
+    assert len(met) == 15 and all(met.values()), met
     missed = {row["target"]: row["met"] for row in _result(
         nlu=_nlu(0.94, 0.96), latency=_latency(131.0, 100.0), train_s=181.0,
-        rss_mb={"rasa": 1600.0, "actions": 1.0})["targets"]}
+        rss_mb={"rasa": 1600.0, "actions": 1.0},
+        extra=_trust(0.94, 0.031, 0.021, 0.89))["targets"]}
     assert not any(missed.values()), missed
 
 
@@ -225,6 +236,28 @@ def test_held_out_questions_are_labelled_with_domain_intents_and_never_trained_o
     trained = {normal(example.get("text")) for example in load_training_data().intent_examples}
     leaked = [text for text, _, _ in examples if normal(text) in trained]
     assert not leaked, f"held-out questions that are also training examples: {leaked}"
+
+
+def test_held_out_out_of_scope_and_follow_ups_are_broad_and_never_trained_on() -> None:
+    from bot.bench.followups import load_conversations
+    from bot.nlu_eval import load_training_data, oos_examples
+
+    def normal(text: str) -> str:
+        return " ".join("".join(c for c in text.lower() if c.isalnum() or c.isspace()).split())
+
+    oos = oos_examples()
+    data = yaml.safe_load((ROOT / "data/heldout/oos/de.yml").read_text(encoding="utf-8"))
+    assert len({block["domain"] for block in data["questions"]}) >= 30
+    for language in ("de", "en"):
+        assert sum(lang == language for _, _, lang in oos) >= 300
+    conversations = load_conversations()
+    for language in ("de", "en"):
+        turns = [t for c in conversations if c.language == language for t in c.turns[1:]]
+        assert len(turns) >= 40
+    trained = {normal(example.get("text")) for example in load_training_data().intent_examples}
+    texts = [text for text, _, _ in oos] + [t.user for c in conversations for t in c.turns]
+    leaked = [text for text in texts if normal(text) in trained]
+    assert not leaked, f"held-out texts that are also training examples: {leaked}"
 
 
 def test_profile_attributes_samples_to_the_most_specific_part(tmp_path: Path) -> None:

@@ -19,15 +19,26 @@ def tracker(language: str, ranking: list[dict] | None = None) -> Tracker:
     return Tracker("test", {"language": language}, latest, [], False, None, {}, "")
 
 
-def test_suggested_topics_follow_the_ranking():
-    ranking = [{"name": "tour_next"}, {"name": "tours_about"}, {"name": "hours_week"}]
-    assert handoff.suggested_topics(ranking) == ["tours", "office"]
-    assert handoff.suggested_topics([]) == ["programme", "projects"]
+def test_suggestions_follow_the_ranking_and_skip_what_is_not_a_question():
+    ranking = [{"name": "nlu_fallback"}, {"name": "greet"}, {"name": "tour_next"},
+               {"name": "tours_by_date"}, {"name": "hours_week"}]
+    assert handoff.suggested_intents(ranking, {}) == ["tour_next", "tours_remaining"]
+    assert handoff.suggested_intents([], {}) == ["programme_about", "tour_next"]
 
 
-@pytest.mark.parametrize(("language", "title"), [("de", "Stadtrundgänge"),
-                                                 ("en", "Guided tours")])
-def test_did_you_mean_buttons_in_the_users_language(language, title):
+def test_a_question_that_needs_an_entity_keeps_it_or_becomes_general():
+    ranking = [{"name": "pilot_detail"}, {"name": "hours_day"}]
+    assert handoff.suggested_intents(ranking, {}) == ["pilots_overview", "hours_week"]
+    assert handoff.suggested_intents(ranking, {"weekday": "Freitag"}) == [
+        "pilots_overview", "hours_day"]
+    button = handoff.question_button(DOMAIN, "hours_day", "de", {"weekday": "Freitag"})
+    assert button == {"title": "Wann ist das Büro am Freitag geöffnet?",
+                      "payload": '/hours_day{"weekday": "Freitag"}'}
+
+
+@pytest.mark.parametrize(("language", "title"), [("de", "Wann ist der nächste Stadtrundgang?"),
+                                                 ("en", "When is the next tour?")])
+def test_did_you_mean_offers_concrete_questions_in_the_users_language(language, title):
     dispatcher = CollectingDispatcher()
     action = handoff.ActionDefaultAskAffirmation()
     ranking = [{"name": "tour_next"}, {"name": "contact"}]
@@ -36,7 +47,19 @@ def test_did_you_mean_buttons_in_the_users_language(language, title):
     assert message["response"] == "utter_did_you_mean"
     titles = [button["title"] for button in message["buttons"]]
     assert titles[0] == title and len(titles) == 3
-    assert message["buttons"][-1]["payload"] == "/deny"
+    assert [b["payload"] for b in message["buttons"]] == ["/tour_next", "/contact", "/deny"]
+
+
+@pytest.mark.parametrize("intent", sorted(handoff.FOLLOW_UP_CANDIDATES))
+def test_a_follow_up_without_context_is_asked_back(intent):
+    dispatcher = CollectingDispatcher()
+    latest = {"text": "und?", "intent": {"name": intent}, "entities": []}
+    tracker_ = Tracker("t", {"language": "en"}, latest, [], False, None, {}, "")
+    asyncio.run(handoff.ActionClarifyFollowup().run(dispatcher, tracker_, DOMAIN))
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_clarify_followup"
+    assert len(message["buttons"]) == 2
+    assert all(b["title"].endswith("?") for b in message["buttons"])
 
 
 def test_last_stage_gives_contact_and_reverts(monkeypatch):

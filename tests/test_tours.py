@@ -57,3 +57,25 @@ def test_none_left():
 def test_remaining_counts():
     assert len(tours.remaining(PUBLISHED, at("2023-08-15T12:00"))) == 3
     assert len(tours.remaining(PUBLISHED, at("2023-01-01T00:00"))) == 7
+
+
+def test_the_tour_after_one_is_by_date_not_file_order():
+    july = next(t for t in PUBLISHED if t.date == date(2023, 7, 8))
+    assert tours.after(PUBLISHED, july).date == date(2023, 8, 12)
+    assert tours.after(PUBLISHED, july, "bike").date == date(2023, 9, 2)
+    last = next(t for t in PUBLISHED if t.date == date(2023, 9, 16))
+    assert tours.after(PUBLISHED, last) is None
+
+
+@dataclass(frozen=True)
+class KeyedTour(Tour):
+    key: str = ""
+
+
+def test_the_tour_in_focus_is_the_one_named_else_the_next_else_the_last():
+    keyed = [KeyedTour(t.date, t.mode, key=t.date.isoformat()) for t in PUBLISHED]
+    assert tours.in_focus(keyed, at("2023-06-21T10:00"), "2023-09-02").date == date(2023, 9, 2)
+    assert tours.in_focus(keyed, at("2023-06-21T10:00"), None).date == date(2023, 6, 24)
+    assert tours.in_focus(keyed, at("2023-06-21T10:00"), "gone").date == date(2023, 6, 24)
+    assert tours.in_focus(keyed, at("2023-10-01T10:00"), None).date == date(2023, 9, 16)
+    assert tours.in_focus([], at("2023-10-01T10:00"), None) is None

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bot.bench import load, nlu, report
+from bot.bench import followups, load, nlu, report
 from bot.bench.stats import LEVELS, STACKS, Round, build_result, summarise
 from bot.processes import free_port
 
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MODEL = load.MODEL
 BARE = ROOT / "bench" / "bare"
 WORK = ROOT / "var" / "bench"
-PHASES = ("train", "load", "nlu")  # in the order they run
+PHASES = ("train", "load", "followups", "nlu")  # in the order they run
 
 
 @dataclass(frozen=True)
@@ -235,6 +235,13 @@ def main(argv: list[str] | None = None) -> int:
         report.plot(measured["samples"], out_dir / "benchmarks-latency.png")
         checkpoint()
 
+    if "followups" in phases:
+        summary, rows = followups.measure(MODEL, log_dir)
+        extra["followups"] = summary
+        (WORK / "followups-turns.json").write_text(
+            json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+        checkpoint()
+
     # NLU last: the load rounds should not follow right after ten in-process trainings.
     if "nlu" in phases:
         # In-process trainings keep Rasa's component cache in var/bench, not in ~/.rasa.
@@ -247,8 +254,10 @@ def main(argv: list[str] | None = None) -> int:
                 bar.update(1)
 
             nlu_result = nlu.compare(plan.folds, progress)
-            if heldout:
-                extra["nlu_heldout"] = nlu.compare_heldout(progress)
+            if heldout and (compared := nlu.compare_heldout(progress)):
+                extra["nlu_heldout"], scope_by_pipeline = compared
+                extra["scope"] = scope_by_pipeline["project"]
+                extra["scope_default_pipeline"] = scope_by_pipeline["default"]
         extra["nlu_examples"] = {lang: nlu_result["project"][lang]["examples"]
                                  for lang in ("de", "en")}
     extra["run_s"] = round(time.monotonic() - started)

@@ -37,15 +37,32 @@ def compare(n_folds: int, progress: Callable[[str], None]) -> dict:
     return out
 
 
-def compare_heldout(progress: Callable[[str], None]) -> dict | None:
-    """The same for data/heldout (both pipelines trained on all of data/nlu); None if absent."""
-    from bot.nlu_eval import evaluate_heldout, heldout_examples
+def compare_heldout(progress: Callable[[str], None]) -> tuple[dict, dict] | None:
+    """The same for data/heldout (both pipelines trained on all of data/nlu), plus the scope
+    figures of each pipeline on the in-scope and out-of-scope held-out sets; None if absent.
+
+    Returns ({"project"|"default": {language: summary}},
+             {"project"|"default": {language: scope scores}}).
+    """
+    from bot.nlu_eval import (
+        OUT_OF_SCOPE_INTENT,
+        evaluate_heldout,
+        heldout_examples,
+        oos_examples,
+        scope_scores,
+    )
 
     examples = heldout_examples()
     if not examples:
         return None
-    out: dict = {}
+    out_of_scope = oos_examples()
+    summary: dict = {}
+    scope: dict = {}
     for name, config in PIPELINES:
-        predictions = evaluate_heldout(config, progress, examples)
-        out[name] = {language: _summary(predictions, language) for language in LANGUAGES}
-    return out
+        predictions = evaluate_heldout(config, progress, examples + out_of_scope)
+        inscope = predictions[:len(examples)]
+        oos = [p for p in predictions[len(examples):] if p.expected == OUT_OF_SCOPE_INTENT]
+        summary[name] = {language: _summary(inscope, language) for language in LANGUAGES}
+        scope[name] = {language: scope_scores(inscope, oos, language)
+                       for language in LANGUAGES}
+    return summary, scope

@@ -84,6 +84,55 @@ def markdown(result: Mapping) -> str:
                     f"| {language} | {heldout['project'][language]['examples']} | {metric} | "
                     f"{_num(project)} | {_num(default)} | {_num(ratio(project, default))} |")
 
+    scope = result.get("scope")
+    if scope:
+        default_scope = result.get("scope_default_pipeline") or {}
+        lines += [
+            "",
+            "## Scope: answering what is in scope, refusing what is not",
+            "",
+            "Held-out sets, never trained on: in-scope citizen questions (`data/heldout/"
+            "{de,en}.yml`) and out-of-scope questions from many other domains, other city "
+            "services and questions sharing words with SMARTCity (`data/heldout/oos/`). "
+            "*accuracy*: final intent (after the fallback threshold) is the expected one; "
+            "*fallback share*: in-scope questions that end in \"did you mean ...?\"; *wrong-"
+            "answer rate*: out-of-scope questions answered with SMARTCity facts. Targets: "
+            "accuracy >= 0.95, fallback <= 0.03, wrong answers <= 0.02.",
+            "",
+            "| language | pipeline | in-scope n | accuracy | fallback share | out-of-scope n | "
+            "wrong-answer rate |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for language in LANGUAGES:
+            for name, figures in (("project", scope.get(language)),
+                                  ("default", default_scope.get(language))):
+                if figures:
+                    lines.append(
+                        f"| {language} | {name} | {figures['inscope_n']} | "
+                        f"{_num(figures['inscope_accuracy'])} | "
+                        f"{_num(figures['fallback_share'])} | {figures['oos_n']} | "
+                        f"{_num(figures['oos_wrong_rate'])} |")
+    followup = result.get("followups")
+    if followup:
+        lines += [
+            "",
+            "## Follow-up conversations",
+            "",
+            "Held-out conversations (`data/heldout/followups/`), sent over REST to the full "
+            "stack with the clock each one names (`python -m bot.bench.followups`). A turn is "
+            "right when the reply holds the expected facts, none of the rejected ones, and is "
+            "not a \"did you mean\" or ask-back. Target: follow-up share >= 0.9.",
+            "",
+            "| language | conversations | follow-up turns | follow-ups right | first turns right |",
+            "|---|---|---|---|---|",
+        ]
+        for language in LANGUAGES:
+            if language in followup:
+                row = followup[language]
+                lines.append(f"| {language} | {row['conversations']} | {row['followup_n']} | "
+                             f"{_num(row['followup_accuracy'])} | "
+                             f"{_num(row['first_turn_accuracy'])} |")
+
     latency = result.get("latency")
     lines += ["", "## Latency and throughput (REST channel)", ""]
     if latency:

@@ -110,10 +110,10 @@ def build_result(*, cores: int, nlu: Mapping[str, Mapping[str, Mapping[str, floa
                                                "actions": rss_mb.get("actions")},
         "model_mb": None if model_mb is None else round(model_mb, 1),
     }
-    result["ratios"] = ratios(result)
-    result["targets"] = targets(result)
     for key, value in (extra or {}).items():
         result.setdefault(key, value)
+    result["ratios"] = ratios(result)
+    result["targets"] = targets(result)
     return result
 
 
@@ -136,6 +136,15 @@ def ratios(result: Mapping) -> dict:
             for level in LEVELS
         }
     return out
+
+
+# Issue 11's scope targets and issue 21's follow-up target.
+SCOPE_TARGETS = (
+    ("inscope_accuracy", "in-scope held-out accuracy", ">= 0.95", lambda v: v >= 0.95),
+    ("fallback_share", "in-scope held-out ending in fallback", "<= 0.03", lambda v: v <= 0.03),
+    ("oos_wrong_rate", "out-of-scope answered with facts", "<= 0.02", lambda v: v <= 0.02),
+)
+FOLLOWUP_MIN = 0.9
 
 
 def targets(result: Mapping) -> list[dict]:
@@ -164,4 +173,15 @@ def targets(result: Mapping) -> list[dict]:
     rss = (result.get("rss_mb") or {}).get("rasa")
     add("Rasa server peak RSS (MB)", f"<= {RASA_RSS_MB_MAX:.0f}", rss,
         None if rss is None else rss <= RASA_RSS_MB_MAX)
+    scope = result.get("scope") or {}
+    followups = result.get("followups") or {}
+    for language in LANGUAGES:
+        figures = scope.get(language) or {}
+        for key, name, wanted, is_met in SCOPE_TARGETS:
+            value = figures.get(key)
+            add(f"{name} ({language})", wanted, value,
+                None if value is None else is_met(value))
+        value = (followups.get(language) or {}).get("followup_accuracy")
+        add(f"follow-up conversations answered right ({language})",
+            f">= {FOLLOWUP_MIN}", value, None if value is None else value >= FOLLOWUP_MIN)
     return rows

@@ -3,12 +3,20 @@
 Everything is validated before anything is written, and all errors found are reported at once,
 each naming file, record and field, so an editor can fix a file in one go. Values are taken as
 text exactly as written: nothing is escaped, trimmed or interpreted beyond its declared type.
+
+No value can crash the loader: the files are read with :class:`KBYamlLoader`, which leaves
+dates and times as the text the editor wrote (the project validates them, so "2023-02-30" is
+an error naming file, record and field, not a traceback from the YAML parser's date
+constructor), refuses duplicate keys, and every YAML error (tabs, bad indentation, unclosed
+quotes) becomes a :class:`KnowledgeBaseError` naming file and line.
 """
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import re
+import reprlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -58,9 +66,26 @@ REQUIRED_FACT_KEYS = (
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WEEKDAYS_DE = ("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag")
 
-KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-TIME_PATTERN = re.compile(r"^(\d{2}):(\d{2})$")
+KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
+KEY_MAX_LENGTH = 200  # the database's key columns
+NUMBER_MAX = 2**31 - 1  # the database's integer columns
+# ASCII digits only ("\d" would also take e.g. Arabic-Indic digits).
+DATE_PATTERN = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+TIME_PATTERN = re.compile(r"([0-9]{2}):([0-9]{2})")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @dataclass(frozen=True)
@@ -174,10 +199,108 @@ class _Errors:
         self.messages.append(message)
 
 
+class KBYamlLoader(yaml.SafeLoader):
+    """PyYAML's safe loader for the editorial files, with three differences.
+
+    - Dates and times stay text: YAML's timestamp resolver is removed (and an explicit
+      ``!!timestamp`` tag gives text too), so an impossible date such as 2023-02-30 reaches
+      the project's own validation instead of crashing in PyYAML's date constructor.
+    - A key written twice in one mapping is an error (YAML forbids it; PyYAML would silently
+      keep the last value), reported with both lines.
+    - Everything else (numbers, true/false, null, quoting) is read as YAML 1.1 reads it, so
+      an unquoted ``15:00`` is still the number 900 and is reported as a malformed time.
+    """
+
+    yaml_implicit_resolvers = {
+        first: [
+            (tag, regexp)
+            for tag, regexp in resolvers
+            if tag != "tag:yaml.org,2002:timestamp"
+        ]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    continue  # merge keys and complex keys: PyYAML checks those itself
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node)
+                try:
+                    first = seen.get(key)
+                except TypeError:
+                    continue
+                if first is not None:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"duplicate key {_show(key)} (first written at line {first})",
+                        key_node.start_mark,
+                    )
+                seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+KBYamlLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+
+# Hints for the YAML mistakes editors make most, keyed by text in PyYAML's message.
+_YAML_HINTS = (
+    ("'\\t'", "indent with spaces, not tabs"),
+    ("tab character", "indent with spaces, not tabs"),
+    ("while scanning a quoted scalar", "a quote is not closed"),
+    ("mapping values are not allowed here", "check the indentation, and put text that "
+     'contains ": " in quotes'),
+    ("expected <block end>", "check the indentation and that every quote is closed"),
+    ("could not find expected ':'", "check the indentation and the quotes"),
+    ("did not find expected key", "check the indentation"),
+    ("did not find expected '-' indicator", "check the indentation of the list"),
+)
+
+
+def _yaml_problem(exc: Exception, text: str) -> str:
+    """A YAML error as one line: where (line, column) and what, with a hint where we can."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        parts = [part for part in (exc.context, exc.problem) if part]
+        if (
+            exc.context
+            and exc.context_mark is not None
+            and mark is not None
+            and exc.context_mark.line != mark.line
+        ):
+            parts[0] = f"{exc.context} started at line {exc.context_mark.line + 1}"
+        message = ": ".join(parts) or "unreadable"
+        full = f"{exc.context or ''} {exc.problem or ''}"
+        hints = [hint for key, hint in _YAML_HINTS if key in full]
+        if hints:
+            message += f" ({hints[0]})"
+        return f"not valid YAML{where}: {message}"
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        if isinstance(exc.character, str):
+            character = f"U+{ord(exc.character):04X}"
+        else:
+            character = f"byte 0x{exc.character:02x}"
+        return f"not valid YAML (line {line}): {exc.reason} ({character})"
+    if isinstance(exc, RecursionError):
+        return "not valid YAML: nested too deeply"
+    return f"not valid YAML: {_one_line(str(exc)) or type(exc).__name__}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def _where(file: str, section: str, index: int | None, key: Any, label: str = "key") -> str:
     where = f"{file}: {section}" if index is None else f"{file}: {section}[{index}]"
     if isinstance(key, (str, date)) and str(key):
-        where += f' ({label} "{key}")'
+        where += f" ({label} {_show(str(key), 60)})"
     return where
 
 
@@ -199,17 +322,38 @@ def _type_name(value: Any) -> str:
         bool: "true/false",
         list: "list",
         dict: "mapping",
+        set: "set",
+        bytes: "binary data",
         date: "date",
         datetime: "date and time",
         type(None): "nothing",
     }.get(type(value), type(value).__name__)
 
 
-def _show(value: Any) -> str:
-    """A value as the editor wrote it: strings in double quotes, everything else as is."""
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 2
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxset = _REPR.maxdict = 4
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlong = 40
+
+# Control characters (line breaks, NUL, ...) are shown escaped, so a message stays one line.
+_CONTROL = {code: f"\\x{code:02x}" for code in [*range(32), 127]} | {
+    ord("\n"): "\\n",
+    ord("\t"): "\\t",
+    ord("\r"): "\\r",
+}
+
+
+def _show(value: Any, limit: int = 80) -> str:
+    """A value as the editor wrote it: strings in double quotes, everything else as is.
+
+    Long values are cut, control characters escaped, nested values shown to two levels.
+    """
     if isinstance(value, str):
-        return f'"{value}"' if len(value) <= 80 else f'"{value[:77]}..."'
-    return repr(value)
+        if len(value) > limit:
+            value = value[: limit - 3] + "..."
+        return f'"{value.translate(_CONTROL)}"'
+    return _REPR.repr(value).translate(_CONTROL)
 
 
 def _check_text(value: Any, name: str) -> tuple[Any, str | None]:
@@ -223,7 +367,20 @@ def _check_text(value: Any, name: str) -> tuple[Any, str | None]:
         return None, "must not be empty"
     if "\x00" in value:
         return None, "contains a NUL character"
+    for character in value:
+        if "\ud800" <= character <= "\udfff":  # only possible through a "\u" escape
+            return None, f"contains an invalid character (lone surrogate U+{ord(character):04X})"
     return value, None
+
+
+def _impossible_date(year: int, month: int, day: int) -> str:
+    """Why a well-formed YYYY-MM-DD is not a date."""
+    if year < 1:
+        return "there is no year 0"
+    if not 1 <= month <= 12:
+        return f"there is no month {month:02d}, months are 01-12"
+    days = calendar.monthrange(year, month)[1]
+    return f"{MONTHS[month - 1]} {year} has {days} days, not {day}"
 
 
 def _check_date(value: Any) -> tuple[Any, str | None]:
@@ -231,17 +388,22 @@ def _check_date(value: Any) -> tuple[Any, str | None]:
         return None, f"expected a date, got date and time {_show(value)}"
     if isinstance(value, date):
         return value, None
-    if isinstance(value, str) and DATE_PATTERN.match(value.strip()):
-        try:
-            return date.fromisoformat(value.strip()), None
-        except ValueError:
-            pass
-    return None, f"malformed date {_show(value)} (expected YYYY-MM-DD, e.g. 2023-06-10)"
+    expected = "expected YYYY-MM-DD, e.g. 2023-06-10"
+    if isinstance(value, str):
+        match = DATE_PATTERN.fullmatch(value.strip())
+        if match:
+            year, month, day = (int(part) for part in match.groups())
+            try:
+                return date(year, month, day), None
+            except ValueError:
+                reason = _impossible_date(year, month, day)
+                return None, f"malformed date {_show(value)} (no such date: {reason}; {expected})"
+    return None, f"malformed date {_show(value)} ({expected})"
 
 
 def _check_time(value: Any) -> tuple[Any, str | None]:
     if isinstance(value, str):
-        match = TIME_PATTERN.match(value.strip())
+        match = TIME_PATTERN.fullmatch(value.strip())
         if match:
             hour, minute = int(match.group(1)), int(match.group(2))
             if hour < 24 and minute < 60:
@@ -255,11 +417,13 @@ def _check_value(field: Field, value: Any) -> tuple[Any, str | None]:
     if kind == "text":
         return _check_text(value, field.name)
     if kind == "key":
-        if not isinstance(value, str) or not KEY_PATTERN.match(value):
+        if not isinstance(value, str) or not KEY_PATTERN.fullmatch(value):
             return None, (
                 f"malformed key {_show(value)} (lower-case letters, digits, '-' and '_', "
                 "starting with a letter or digit)"
             )
+        if len(value) > KEY_MAX_LENGTH:
+            return None, f"key too long ({len(value)} characters, at most {KEY_MAX_LENGTH})"
         return value, None
     if kind == "date":
         return _check_date(value)
@@ -268,6 +432,8 @@ def _check_value(field: Field, value: Any) -> tuple[Any, str | None]:
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             return None, f"expected a whole number, got {_type_name(value)} {_show(value)}"
+        if not 0 <= value <= NUMBER_MAX:
+            return None, f"number {_show(value)} out of range (0 to {NUMBER_MAX})"
         return value, None
     if kind == "kind":
         if value not in PROJECT_KINDS:
@@ -338,18 +504,34 @@ def _record(
     return values if ok else None
 
 
+def read_yaml_text(text: str) -> Any:
+    """Parse one knowledge-base file's text with :class:`KBYamlLoader`."""
+    return yaml.load(text, Loader=KBYamlLoader)  # noqa: S506 (a SafeLoader subclass)
+
+
 def _read_yaml(path: Path, display: str, errors: _Errors) -> dict[str, Any] | None:
     if not path.is_file():
         errors.add(f"{display}: file is missing")
         return None
     try:
-        with path.open(encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
-    except UnicodeDecodeError as exc:
-        errors.add(f"{display}: not UTF-8 text: {exc}")
+        raw = path.read_bytes()
+    except OSError as exc:
+        errors.add(f"{display}: cannot read the file: {exc.strerror or exc}")
         return None
-    except yaml.YAMLError as exc:
-        errors.add(f"{display}: not valid YAML: {exc}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        errors.add(f"{display}: not UTF-8 text (line {line}): {exc.reason} at byte {exc.start}")
+        return None
+    try:
+        data = read_yaml_text(text)
+    except (yaml.YAMLError, RecursionError) as exc:
+        errors.add(f"{display}: {_yaml_problem(exc, text)}")
+        return None
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+        # A value PyYAML cannot construct, e.g. "!!int abc" or "!!float x".
+        errors.add(f"{display}: not valid YAML: cannot read a value: {_one_line(str(exc))}")
         return None
     if data is None:
         data = {}
@@ -425,7 +607,9 @@ def load_directory(directory: Path | str = DEFAULT_DIR) -> KnowledgeBase:
     facts = [Fact(**v) for v in section_records("programme.yml", "facts", FACT_FIELDS, "key")]
     if "programme.yml" in data and isinstance(data["programme.yml"].get("facts"), list):
         present = {
-            raw.get("key") for raw in data["programme.yml"]["facts"] if isinstance(raw, dict)
+            raw.get("key")
+            for raw in data["programme.yml"]["facts"]
+            if isinstance(raw, dict) and isinstance(raw.get("key"), str)
         }
         for key in REQUIRED_FACT_KEYS:
             if key not in present:

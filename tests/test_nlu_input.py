@@ -1,0 +1,80 @@
+"""The NLU pre-processing that needs no model: noise around a question, courtesies in front
+of it, and a reply that picks an offered button."""
+
+import pytest
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.nlu_choice import chosen_button, offered_buttons, parse_payload
+from bot.nlu_guard import clean_text, trim_courtesy
+
+
+@pytest.mark.parametrize(("raw", "question"), [
+    ("<b>Wann haben Sie geöffnet?</b>", "Wann haben Sie geöffnet?"),
+    ("<p>When is the next tour?</p> 😊👍", "When is the next tour?"),
+    ("<script>alert('x')</script>Öffnungszeiten?", "Öffnungszeiten?"),
+    ("&lt;i&gt;opening hours&lt;/i&gt;", "opening hours"),
+    ("Wann ist der Rundgang??? https://www.gera.de/smartcity", "Wann ist der Rundgang?"),
+    ("see www.example.org what are your hours!!!", "see what are your hours!"),
+    ("1 < 2 and 3 > 2", "1 < 2 and 3 > 2"),
+])
+def test_noise_is_removed_and_the_question_stays(raw, question):
+    assert clean_text(raw) == (question, None)
+
+
+@pytest.mark.parametrize("raw", ["<script>alert(1)</script>", "😊😊😊", "<br><br>", "https://x.de"])
+def test_only_noise_is_bad_input(raw):
+    assert clean_text(raw)[1] == "empty"
+
+
+COURTESIES = {"hallo", "guten tag", "danke", "vielen dank", "hi", "hello", "thanks"}
+
+
+@pytest.mark.parametrize(("raw", "kept"), [
+    ("Hallo, wann ist der nächste Rundgang?", "wann ist der nächste Rundgang?"),
+    ("Hallo! Guten Tag. Wann haben Sie offen?", "Wann haben Sie offen?"),
+    ("Danke! Und wie ist die Telefonnummer?", "Und wie ist die Telefonnummer?"),
+    ("thanks, bye", "bye"),
+    ("Hallo", "Hallo"),
+    ("Hallo!", "Hallo!"),
+    ("Hallo Welt, wie geht es?", "Hallo Welt, wie geht es?"),
+    ("Hello there when is the tour", "Hello there when is the tour"),
+])
+def test_courtesies_in_front_of_a_question_are_dropped(raw, kept):
+    assert trim_courtesy(raw, COURTESIES) == kept
+
+
+BUTTONS = [{"title": "Wann ist der nächste Stadtrundgang?", "payload": "/tour_next"},
+           {"title": "Wann ist das Büro am Freitag geöffnet?",
+            "payload": '/hours_day{"weekday": "Freitag"}'},
+           {"title": "Nichts davon", "payload": "/deny"}]
+
+
+@pytest.mark.parametrize(("reply", "payload"), [
+    ("1", "/tour_next"), ("Nr. 2", BUTTONS[1]["payload"]), ("3.", "/deny"),
+    ("wann ist der nächste stadtrundgang", "/tour_next"),
+    ("Wann ist der nächste Rundgang?", "/tour_next"),
+    ("4", None), ("ja", None), ("und am 2.?", None), ("Wie wird das Wetter?", None),
+])
+def test_a_reply_picks_a_button_by_number_or_title(reply, payload):
+    button = chosen_button(reply, BUTTONS)
+    assert (button["payload"] if button else None) == payload
+
+
+def test_payloads_are_parsed_and_odd_ones_refused():
+    assert parse_payload('/hours_day{"weekday": "Freitag"}') == (
+        "hours_day", [{"entity": "weekday", "value": "Freitag", "start": 0, "end": 0,
+                       "confidence": 1.0, "extractor": "ButtonChoice"}])
+    assert parse_payload("/tour_next") == ("tour_next", [])
+    for odd in ("/x{bad", '/x["a"]', "hallo", "", "/a b"):
+        assert parse_payload(odd) is None
+
+
+def test_only_the_buttons_of_the_bots_latest_turn_count():
+    tracker = DialogueStateTracker.from_events("t", [
+        UserUttered("hm"), BotUttered("Meinten Sie?", data={"buttons": BUTTONS[:1]}),
+        UserUttered("1"), BotUttered("Der nächste Termin ...")])
+    assert offered_buttons(tracker) == []
+    tracker.update(BotUttered("Meinten Sie?", data={"buttons": BUTTONS}))
+    assert offered_buttons(tracker) == BUTTONS
+    assert offered_buttons(None) == []
