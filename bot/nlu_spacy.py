@@ -116,6 +116,23 @@ class SpacyNLP(spacy_utils.SpacyNLP):
         location = resolve(spec)
         if _is_path(spec) and not (Path(location) / "meta.json").is_file():
             raise InvalidModelError(_missing_message(spec, location))
+        language = _load(cls, spec, location)
+        # The fingerprint (what later components' cache keys depend on) is the spec as
+        # written, not the absolute path, so a moved checkout keeps its training cache.
+        model = SpacyModel(model=language, model_name=spec)
+        return cls(model, {**cls.get_default_config(), **config, "model": spec})
+
+
+# Rasa creates the component twice per graph (the model provider and the node that parses
+# messages), and each would load the pipeline again (~5 s for the lemma tables). One load
+# per pipeline and process is enough: the Language object is only read.
+_loaded: dict[tuple[str, float], Any] = {}
+
+
+def _load(cls: type[SpacyNLP], spec: str, location: str) -> Any:
+    meta = Path(location) / "meta.json"
+    key = (location, meta.stat().st_mtime if meta.is_file() else 0.0)
+    if key not in _loaded:
         try:
             loaded = cls.load_model(location)
         except InvalidModelError as exc:
@@ -123,7 +140,5 @@ class SpacyNLP(spacy_utils.SpacyNLP):
                 raise
             raise InvalidModelError(_missing_message(spec, location)) from exc
         cls.ensure_proper_language_model(loaded.model)
-        # The fingerprint (what later components' cache keys depend on) is the spec as
-        # written, not the absolute path, so a moved checkout keeps its training cache.
-        model = SpacyModel(model=loaded.model, model_name=spec)
-        return cls(model, {**cls.get_default_config(), **config, "model": spec})
+        _loaded[key] = loaded.model
+    return _loaded[key]

@@ -78,3 +78,45 @@ def test_only_the_buttons_of_the_bots_latest_turn_count():
     tracker.update(BotUttered("Meinten Sie?", data={"buttons": BUTTONS}))
     assert offered_buttons(tracker) == BUTTONS
     assert offered_buttons(None) == []
+
+
+def test_scope_gate_turns_a_confident_factual_intent_out_of_scope_only_when_it_should():
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.nlu_scope import ScopeGate
+
+    def example(text: str, intent: str) -> Message:
+        return Message(data={"text": text, "intent": intent})
+
+    in_scope = [f"Wann ist der nächste SMARTCity Rundgang {n}?" for n in range(20)]
+    out_scope = [f"Wie wird das Wetter morgen am Strand {n}?" for n in range(20)]
+    data = TrainingData([example(t, "tour_next") for t in in_scope]
+                        + [example(t, "out_of_scope") for t in out_scope])
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        storage = LocalModelStorage(Path(tmp))
+        resource = Resource("gate")
+        context = ExecutionContext(GraphSchema({}), "test")
+        config = {**ScopeGate.get_default_config(), "threshold": 0.6}
+        gate = ScopeGate.create(config, storage, resource, context)
+        gate.train(data)
+        loaded = ScopeGate.load(config, storage, resource, context)
+
+        def verdict(text: str, intent: str) -> str:
+            message = Message(data={"text": text})
+            message.set("intent", {"name": intent, "confidence": 0.99})
+            message.set("intent_ranking", [{"name": intent, "confidence": 0.99}])
+            loaded.process([message])
+            return message.get("intent")["name"]
+
+        assert verdict("Wie wird das Wetter morgen am Strand?", "tour_next") == "out_of_scope"
+        assert verdict("Wann ist der nächste Rundgang?", "tour_next") == "tour_next"
+        # meta intents and follow-ups are never gated
+        assert verdict("Wie wird das Wetter morgen am Strand?", "greet") == "greet"
+        assert verdict("Wie wird das Wetter morgen am Strand?", "followup_day") == "followup_day"

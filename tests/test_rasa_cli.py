@@ -108,12 +108,12 @@ def _quick_config() -> dict[str, Any]:
 
     Everything before the classifier (our SpacyNLP, SpacyTokenizer, the featurizers) and
     after it stays as configured; DIET itself would spend ~45 s building and loading its
-    TensorFlow graph even for one epoch, and its quality is measured elsewhere
-    (cross-validation). Policies are left out (NLU only).
+    TensorFlow graph even for one epoch (sklearn's classifier ~40 s loading skops), and its
+    quality is measured elsewhere (cross-validation). Policies are left out (NLU only).
     """
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
     config["pipeline"] = [
-        {"name": "LogisticRegressionClassifier", "max_iter": 200}
+        {"name": "KeywordIntentClassifier"}
         if component["name"] == "DIETClassifier"
         else component
         for component in config["pipeline"]
@@ -240,6 +240,10 @@ def test_provider_is_recognised_by_rasa(monkeypatch) -> None:
     nodes = model_config.train_schema.nodes
     provider = next(name for name, node in nodes.items() if node.uses.__name__ == "SpacyNLP")
     assert nodes[provider].uses.__module__ == "bot.nlu_spacy"
+    parser = next(
+        n for n in nodes.values() if n.uses.__name__ == "SpacyNLP" and n is not nodes[provider]
+    )
+    assert parser.needs["model"] == provider  # spaCy docs come from our provider's model
     tokenizer = next(n for n in nodes.values() if n.uses.__name__ == "SpacyTokenizer")
-    assert tokenizer.needs.get("model") == provider
+    assert nodes[tokenizer.needs["training_data"]] is parser
     validate(model_config)

@@ -72,6 +72,7 @@ NUMBER_MAX = 2**31 - 1  # the database's integer columns
 # ASCII digits only ("\d" would also take e.g. Arabic-Indic digits).
 DATE_PATTERN = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 TIME_PATTERN = re.compile(r"([0-9]{2}):([0-9]{2})")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # half of a UTF-16 pair: not storable text
 MONTHS = (
     "January",
     "February",
@@ -199,7 +200,12 @@ class _Errors:
         self.messages.append(message)
 
 
-class KBYamlLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (15 times faster), else the pure-Python one;
+# construction and resolution are PyYAML's Python code either way.
+_SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class KBYamlLoader(_SafeLoader):  # type: ignore[misc, valid-type]
     """PyYAML's safe loader for the editorial files, with three differences.
 
     - Dates and times stay text: YAML's timestamp resolver is removed (and an explicit
@@ -250,14 +256,20 @@ KBYamlLoader.add_constructor(
 
 # Hints for the YAML mistakes editors make most, keyed by text in PyYAML's message.
 _YAML_HINTS = (
-    ("'\\t'", "indent with spaces, not tabs"),
-    ("tab character", "indent with spaces, not tabs"),
-    ("while scanning a quoted scalar", "a quote is not closed"),
-    ("mapping values are not allowed here", "check the indentation, and put text that "
-     'contains ": " in quotes'),
+    ("quoted scalar: found unexpected end", "a quote is not closed"),
+    ("escape", 'check the "\\" escapes in the double-quoted text'),
+    ("mapping values are not allowed", 'check the indentation, and put text that contains ": " '
+     "in quotes"),
+    ("flow sequence", "a [ is not closed, or text starting with [ needs quotes"),
+    ("flow mapping", "a { is not closed, or text starting with { needs quotes"),
+    ("undefined alias", "text starting with * needs quotes"),
+    ("scanning an alias", "text starting with * needs quotes"),
+    ("scanning an anchor", "text starting with & needs quotes"),
+    ("scanning a tag", "text starting with ! needs quotes"),
+    ("could not determine a constructor", "text starting with ! needs quotes"),
     ("expected <block end>", "check the indentation and that every quote is closed"),
+    ("did not find expected key", "check the indentation and that every quote is closed"),
     ("could not find expected ':'", "check the indentation and the quotes"),
-    ("did not find expected key", "check the indentation"),
     ("did not find expected '-' indicator", "check the indentation of the list"),
 )
 
@@ -275,19 +287,25 @@ def _yaml_problem(exc: Exception, text: str) -> str:
             and exc.context_mark.line != mark.line
         ):
             parts[0] = f"{exc.context} started at line {exc.context_mark.line + 1}"
-        message = ": ".join(parts) or "unreadable"
-        full = f"{exc.context or ''} {exc.problem or ''}"
-        hints = [hint for key, hint in _YAML_HINTS if key in full]
-        if hints:
-            message += f" ({hints[0]})"
+        message = _one_line(": ".join(parts)) or "unreadable"
+        lines = text.splitlines()
+        line = lines[mark.line] if mark is not None and 0 <= mark.line < len(lines) else ""
+        column = mark.column if mark is not None else 0
+        if "\t" in line[: column + 1]:
+            hint: str | None = "indent with spaces, not tabs"
+        else:
+            full = f"{exc.context or ''}: {exc.problem or ''}"
+            hint = next((hint for key, hint in _YAML_HINTS if key in full), None)
+        if hint:
+            message += f" ({hint})"
         return f"not valid YAML{where}: {message}"
     if isinstance(exc, yaml.reader.ReaderError):
-        line = text.count("\n", 0, max(exc.position, 0)) + 1
-        if isinstance(exc.character, str):
-            character = f"U+{ord(exc.character):04X}"
-        else:
-            character = f"byte 0x{exc.character:02x}"
-        return f"not valid YAML (line {line}): {exc.reason} ({character})"
+        line_number = text.count("\n", 0, max(exc.position, 0)) + 1
+        code = ord(exc.character) if isinstance(exc.character, str) else exc.character
+        return (
+            f"not valid YAML (line {line_number}): character U+{code:04X} is not allowed "
+            "(control characters cannot be written in YAML files)"
+        )
     if isinstance(exc, RecursionError):
         return "not valid YAML: nested too deeply"
     return f"not valid YAML: {_one_line(str(exc)) or type(exc).__name__}"
@@ -367,9 +385,9 @@ def _check_text(value: Any, name: str) -> tuple[Any, str | None]:
         return None, "must not be empty"
     if "\x00" in value:
         return None, "contains a NUL character"
-    for character in value:
-        if "\ud800" <= character <= "\udfff":  # only possible through a "\u" escape
-            return None, f"contains an invalid character (lone surrogate U+{ord(character):04X})"
+    surrogate = _SURROGATE.search(value)  # only possible through a "\u" escape
+    if surrogate:
+        return None, f"contains an invalid character (U+{ord(surrogate.group()):04X})"
     return value, None
 
 
@@ -482,7 +500,7 @@ def _record(
     for name in raw:
         if name not in known:
             errors.add(
-                f'{where}: field "{name}": unknown field (expected one of: '
+                f"{where}: field {_show(name, 60)}: unknown field (expected one of: "
                 f"{', '.join(field.name for field in fields)})"
             )
             ok = False
@@ -590,7 +608,8 @@ def load_directory(directory: Path | str = DEFAULT_DIR) -> KnowledgeBase:
         for top in content:
             if top not in SECTIONS[name]:
                 errors.add(
-                    f'{display}: unknown section "{top}" (expected: {", ".join(SECTIONS[name])})'
+                    f"{display}: unknown section {_show(top, 60)} "
+                    f"(expected: {', '.join(SECTIONS[name])})"
                 )
         for section in SECTIONS[name]:
             if section not in content:
