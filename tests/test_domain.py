@@ -55,7 +55,8 @@ def test_every_response_is_used_by_a_rule_story_or_action():
     dialogue = "\n".join(p.read_text(encoding="utf-8")
                          for p in (ROOT / "data" / "dialogue").glob("*.yml"))
     code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "actions").glob("*.py"))
-    prefixes = ("utter_topic_", "utter_reason_", "utter_tour_mode_")  # built from names
+    prefixes = ("utter_topic_", "utter_reason_", "utter_tour_mode_",  # built from names
+                "utter_question_")
     unused = [
         name for name in domain["responses"]
         if name not in dialogue and f'"{name}"' not in code

@@ -85,3 +85,15 @@ def test_last_stage_gives_contact_and_reverts(monkeypatch):
     assert dispatcher.messages[0]["response"] == "utter_cannot_answer"
     assert dispatcher.messages[0]["email"] == "e@x"
     assert events == [{"event": "rewind", "timestamp": None}]
+
+
+def test_every_question_that_can_be_offered_is_worded_in_the_domain():
+    factual = [intent for intent in DOMAIN["intents"]
+               if isinstance(intent, str) and intent.startswith(handoff.FACTUAL_PREFIXES)]
+    offered = {handoff.suggested_intents([{"name": intent}], {"project": "x", "weekday": "y"})[0]
+               for intent in factual}
+    offered |= {handoff.suggested_intents([{"name": intent}], {})[0] for intent in factual}
+    offered |= {c for candidates in handoff.FOLLOW_UP_CANDIDATES.values() for c in candidates}
+    missing = [intent for intent in offered
+               if f"utter_question_{intent}" not in DOMAIN["responses"]]
+    assert not missing and len(offered) >= 20, missing
