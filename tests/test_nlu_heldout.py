@@ -6,18 +6,10 @@ data or the pipeline that makes the assistant clearly worse at understanding cit
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from bot.nlu_eval import (
-    HELDOUT_FOLD,
-    heldout_examples,
-    oos_examples,
-    scope_scores,
-    scores,
-    to_prediction,
-)
+from bot.bench.scope import predict
+from bot.nlu_eval import heldout_examples, oos_examples, scope_scores, scores
 
 # Measured 0.851 (de) and 0.897 (en) when the set was written; a drop below this is a bug.
 ACCURACY_FLOOR = 0.8
@@ -30,27 +22,14 @@ SCOPE_FLOORS = {
 }
 
 
-def _predict(model: str, examples: list[tuple[str, str, str]]) -> list:
-    from rasa.core.agent import Agent
-
-    agent = Agent.load(model)
-
-    async def parse_all() -> list[dict]:
-        return [await agent.parse_message(text) for text, _, _ in examples]
-
-    parsed = asyncio.run(parse_all())
-    return [to_prediction(HELDOUT_FOLD, text, language, intent, result)
-            for (text, intent, language), result in zip(examples, parsed, strict=True)]
-
-
 @pytest.fixture(scope="module")
 def heldout_predictions(trained_model):
-    return _predict(trained_model, heldout_examples())
+    return predict(trained_model, heldout_examples())
 
 
 @pytest.fixture(scope="module")
 def oos_predictions(trained_model):
-    return _predict(trained_model, oos_examples())
+    return predict(trained_model, oos_examples())
 
 
 @pytest.mark.parametrize("language", ["de", "en"])
