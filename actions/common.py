@@ -14,7 +14,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import formatting
+from bot import formatting, intents
 from bot.kb import Contact, KnowledgeBaseError, Repository
 from bot.language import DEFAULT_LANGUAGE, normalise
 
@@ -33,12 +33,9 @@ def repository() -> Repository:
     return Repository()
 
 
-FOLLOW_UP_PREFIX = "followup_"
-
-
 def is_follow_up(tracker: Tracker) -> bool:
     """Was the message an elliptical follow-up ("und wo?"), to be read in context?"""
-    return (tracker.get_intent_of_latest_message() or "").startswith(FOLLOW_UP_PREFIX)
+    return intents.is_follow_up(tracker.get_intent_of_latest_message() or "")
 
 
 def phrase(domain: DomainDict, response: str, language: str, **variables: Any) -> str:

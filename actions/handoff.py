@@ -22,6 +22,7 @@ from actions.common import (
 from actions.hours import calendar
 from bot import formatting
 from bot.clock import now
+from bot.intents import is_factual
 from bot.language import normalise
 
 LANGUAGE_SLOT = "language"
@@ -29,8 +30,6 @@ LANGUAGE_SLOT = "language"
 # Questions the assistant offers as buttons when it is unsure ("did you mean ...?") or when a
 # follow-up has nothing to refer to. Each button sends an intent, so choosing it answers that
 # question; the wording is the domain's `utter_question_<intent>`.
-FACTUAL_PREFIXES = ("programme_", "pilot", "implementation", "tour", "hours_", "open_now",
-                    "contact")
 # Questions that need an entity to be asked concretely; without it, their topic's general one.
 NEEDS_ENTITY = {"pilot_detail": ("project", "pilots_overview"),
                 "hours_day": ("weekday", "hours_week")}
@@ -54,7 +53,7 @@ def suggested_intents(intent_ranking: list[dict[str, Any]], entities: dict[str, 
     chosen: list[str] = []
     for candidate in intent_ranking:
         name = candidate.get("name") or ""
-        if not name.startswith(FACTUAL_PREFIXES):
+        if not is_factual(name):
             continue
         name = GENERAL_FORM.get(name, name)
         entity, general = NEEDS_ENTITY.get(name, (None, None))

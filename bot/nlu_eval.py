@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from bot.intents import FALLBACK_INTENT, OUT_OF_SCOPE_INTENT, is_factual
 from bot.language import labelled_examples
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,12 +28,6 @@ NLU_DATA = ROOT / "data" / "nlu"
 # Realistic citizen questions written apart from the training data and never trained on.
 HELDOUT_DATA = ROOT / "data" / "heldout"
 HELDOUT_FOLD = -1
-FALLBACK_INTENT = "nlu_fallback"
-OUT_OF_SCOPE_INTENT = "out_of_scope"
-# Intents answered with facts about SMARTCity (not: meta, out_of_scope, follow-ups with no
-# context, which are asked back, and bad input).
-FACTUAL_INTENT_PREFIXES = ("programme_", "pilot", "implementation_", "tour", "hours_",
-                           "open_now", "contact")
 SEED = 42
 # A wrong answer costs a citizen more than a "did you mean ...?" with topic buttons.
 WRONG_ANSWER_COST = 2.0
@@ -136,7 +131,7 @@ def oos_examples(root: Path = HELDOUT_DATA / "oos") -> list[tuple[str, str, str]
 
 def answers_with_facts(intent: str) -> bool:
     """Would this intent, as a first message, be answered with SMARTCity facts?"""
-    return intent.startswith(FACTUAL_INTENT_PREFIXES)
+    return is_factual(intent)
 
 
 def scope_scores(inscope: list[Prediction], out_of_scope: list[Prediction],

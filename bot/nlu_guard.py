@@ -29,6 +29,9 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 # Longer messages are not questions a citizen types; they get the bad-input reply.
 MAX_MESSAGE_CHARS = 2000
 PROBLEM = "input_problem"
+# The cleaned message before courtesies were trimmed ("thanks, bye" is English; "bye" alone
+# would be too short to tell).
+FULL_TEXT = "text_with_courtesies"
 BAD_INPUT_INTENT = "bad_input"
 # Noise around a question: script/style blocks with their content, other tags, links.
 _MARKUP_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)", re.I | re.S)
@@ -169,7 +172,9 @@ class CourtesyTrimmer(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             if not message.get(PROBLEM):
-                message.set(TEXT, trim_courtesy(message.get(TEXT) or "", self.courtesies))
+                text = message.get(TEXT) or ""
+                message.set(FULL_TEXT, text)  # the language is decided on all of it
+                message.set(TEXT, trim_courtesy(text, self.courtesies))
         return messages
 
 

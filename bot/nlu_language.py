@@ -28,6 +28,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.language import choose_language, warm_up
+from bot.nlu_guard import FULL_TEXT
 
 LANGUAGE_ENTITY = "language"
 SWITCH_INTENT = "switch_language"
@@ -81,7 +82,7 @@ class LanguageDecider(GraphComponent):
         for message in messages:
             language = choose_language(
                 current,
-                message.get(TEXT) or "",
+                message.get(FULL_TEXT) or message.get(TEXT) or "",
                 requested=requested_language(message),
                 page_language=page_language(message),
                 first_message=first,

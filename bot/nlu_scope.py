@@ -24,10 +24,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-OUT_OF_SCOPE = "out_of_scope"
-# Intents answered with SMARTCity facts (meta intents and follow-ups are not gated).
-FACTUAL_PREFIXES = ("programme_", "pilot", "implementation_", "tour", "hours_", "open_now",
-                    "contact")
+from bot.intents import OUT_OF_SCOPE_INTENT, is_factual
+
 SCOPE_PROBABILITY = "scope_out_probability"
 
 
@@ -50,7 +48,7 @@ def scope_training_set(training_data: TrainingData) -> tuple[list[str], list[int
     texts, labels = [], []
     for example in training_data.intent_examples:
         texts.append(example.get(TEXT) or "")
-        labels.append(int(example.get(INTENT) == OUT_OF_SCOPE))
+        labels.append(int(example.get(INTENT) == OUT_OF_SCOPE_INTENT))
     return texts, labels
 
 
@@ -104,14 +102,14 @@ class ScopeGate(GraphComponent):
             return messages
         for message in messages:
             intent = (message.get(INTENT) or {}).get("name") or ""
-            if not intent.startswith(FACTUAL_PREFIXES):
+            if not is_factual(intent):  # meta intents and follow-ups are not gated
                 continue
             probability = float(self.model.predict_proba([message.get(TEXT) or ""])[0][1])
             message.set(SCOPE_PROBABILITY, probability, add_to_output=True)
             if probability >= self.threshold:
-                verdict = {"name": OUT_OF_SCOPE, "confidence": probability}
+                verdict = {"name": OUT_OF_SCOPE_INTENT, "confidence": probability}
                 ranking = [verdict] + [r for r in message.get(INTENT_RANKING_KEY) or []
-                                       if r.get("name") != OUT_OF_SCOPE]
+                                       if r.get("name") != OUT_OF_SCOPE_INTENT]
                 message.set(INTENT, verdict, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages

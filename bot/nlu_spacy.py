@@ -25,6 +25,7 @@ Training fingerprints include the chosen model (``fingerprint_addon``), so switc
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from rasa.nlu.utils.spacy_utils import SpacyModel
 from bot.spacy_pipeline import DEFAULT_PIPELINE, ROOT
 
 ENV_VAR = "SPACY_MODEL"
+logger = logging.getLogger(__name__)
 
 
 def model_spec(configured: Any = None) -> str:
@@ -133,6 +135,7 @@ def _load(cls: type[SpacyNLP], spec: str, location: str) -> Any:
     meta = Path(location) / "meta.json"
     key = (location, meta.stat().st_mtime if meta.is_file() else 0.0)
     if key not in _loaded:
+        logger.info(f"Loading the spaCy pipeline '{spec}' from {location}.")
         try:
             loaded = cls.load_model(location)
         except InvalidModelError as exc:

@@ -30,6 +30,8 @@ import json
 import os
 import re
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -190,6 +192,27 @@ def test_odd_values_are_shown_on_one_line_and_cut(tmp_path: Path) -> None:
     assert any('unknown weekday "mon\\nday\\t"' in e for e in errors), errors
 
 
+def test_environment_variable_syntax_is_text_even_after_rasa_registered_it() -> None:
+    """Rasa adds a "${VAR}" resolver to PyYAML's shared classes; the KB loader ignores it."""
+    code = (
+        "import rasa.shared.utils.io\n"  # registers ${VAR} expansion on every PyYAML loader
+        "from bot.kb.loader import read_yaml_text\n"
+        "print(read_yaml_text('a: ${SMARTCITY_UNSET_VARIABLE}\\nb: !env_var x\\n'))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=KB_DIR.parents[1], capture_output=True, text=True,
+        check=False, timeout=120,
+    )
+    assert result.returncode != 0  # the explicit !env_var tag is unknown here
+    assert "could not determine a constructor for the tag '!env_var'" in result.stderr
+    code = code.replace("\\nb: !env_var x", "")
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=KB_DIR.parents[1], capture_output=True, text=True,
+        check=False, timeout=120,
+    )
+    assert result.stdout.strip() == "{'a': '${SMARTCITY_UNSET_VARIABLE}'}", result.stderr
+
+
 def test_bad_utf8_names_the_line(tmp_path: Path) -> None:
     kb = copy_kb(tmp_path)
     path = kb / "hours.yml"
@@ -215,6 +238,7 @@ ODD_SCALARS = [
     '"\\ud800"', '"\\x00"', '"\\U0001F600"', '"\\uDFFF x"', "# only a comment", "@reserved",
     "`backtick", "%directive", "? complex", ": x", "- item", "!local tag", "<<: *x",
     "\"a\" trailing", "'it''s'", "monday", "bike", "pilot", "2023-06-10",
+    "${SMARTCITY_UNSET_VARIABLE}", "${HOME}", "!env_var ${X}",
 ]
 # Everything: controls, surrogates (written as invalid UTF-8), private use, unassigned.
 ODD_CHARACTERS = st.characters(exclude_categories=())

@@ -120,3 +120,19 @@ def test_scope_gate_turns_a_confident_factual_intent_out_of_scope_only_when_it_s
         # meta intents and follow-ups are never gated
         assert verdict("Wie wird das Wetter morgen am Strand?", "greet") == "greet"
         assert verdict("Wie wird das Wetter morgen am Strand?", "followup_day") == "followup_day"
+
+
+def test_an_unsure_message_takes_the_reading_that_fits_the_topic():
+    from bot.nlu_context import contextual_choice
+
+    ranking = [{"name": "nlu_fallback", "confidence": 0.6},
+               {"name": "programme_duration", "confidence": 0.45},
+               {"name": "followup_how_long", "confidence": 0.41},
+               {"name": "tour_next", "confidence": 0.1}]
+    assert contextual_choice(ranking, "programme", 0.3)["name"] == "programme_duration"
+    assert contextual_choice(ranking, "tours", 0.3)["name"] == "followup_how_long"
+    assert contextual_choice(ranking, None, 0.3) is None  # no topic: the fallback stays
+    assert contextual_choice(ranking, "tours", 0.42) is None  # too unsure even so
+    only_other = [{"name": "contact", "confidence": 0.5}, {"name": "greet", "confidence": 0.4},
+                  {"name": "tour_next", "confidence": 0.09}]
+    assert contextual_choice(only_other, "tours", 0.3) is None  # third place does not count

@@ -200,6 +200,31 @@ class _Errors:
         self.messages.append(message)
 
 
+_YAML_TAG = "tag:yaml.org,2002:"
+
+
+def _own_resolvers() -> dict[Any, list[tuple[str, Any]]]:
+    """PyYAML's implicit resolvers for YAML's own tags, without timestamps."""
+    table: dict[Any, list[tuple[str, Any]]] = {}
+    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items():
+        kept = [
+            (tag, regexp)
+            for tag, regexp in resolvers
+            if tag.startswith(_YAML_TAG) and tag != f"{_YAML_TAG}timestamp"
+        ]
+        if kept:
+            table[first] = kept
+    return table
+
+
+def _own_constructors() -> dict[Any, Any]:
+    """PyYAML's safe constructors for YAML's own tags (None: unknown tags are errors)."""
+    return {
+        tag: constructor
+        for tag, constructor in yaml.constructor.SafeConstructor.yaml_constructors.items()
+        if tag is None or tag.startswith(_YAML_TAG)
+    }
+
 # libyaml's parser when PyYAML was built with it (15 times faster), else the pure-Python one;
 # construction and resolution are PyYAML's Python code either way.
 _SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -217,14 +242,11 @@ class KBYamlLoader(_SafeLoader):  # type: ignore[misc, valid-type]
       an unquoted ``15:00`` is still the number 900 and is reported as a malformed time.
     """
 
-    yaml_implicit_resolvers = {
-        first: [
-            (tag, regexp)
-            for tag, regexp in resolvers
-            if tag != "tag:yaml.org,2002:timestamp"
-        ]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
+    # Only YAML's own types, whatever other libraries registered on PyYAML's shared classes
+    # (Rasa, when imported, adds a "${VAR}" resolver and constructor to every loader).
+    yaml_implicit_resolvers = _own_resolvers()
+    yaml_constructors = _own_constructors()
+    yaml_multi_constructors: dict[str, Any] = {}
 
     def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
         if isinstance(node, yaml.MappingNode):
@@ -547,7 +569,7 @@ def _read_yaml(path: Path, display: str, errors: _Errors) -> dict[str, Any] | No
     except (yaml.YAMLError, RecursionError) as exc:
         errors.add(f"{display}: {_yaml_problem(exc, text)}")
         return None
-    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+    except Exception as exc:  # noqa: BLE001 (parsing has no side effects; report, go on)
         # A value PyYAML cannot construct, e.g. "!!int abc" or "!!float x".
         errors.add(f"{display}: not valid YAML: cannot read a value: {_one_line(str(exc))}")
         return None
@@ -714,7 +736,7 @@ def _check_projects(projects: list[Project], file: str, errors: _Errors) -> None
             other = forms.get(folded)
             if other is not None and other != project.key:
                 errors.add(
-                    f'{where}: field "synonyms": name or synonym "{form}" already names '
+                    f'{where}: field "synonyms": name or synonym {_show(form)} already names '
                     f'project "{other}"'
                 )
             forms.setdefault(folded, project.key)

@@ -1,0 +1,32 @@
+"""What the intents mean to the rest of the assistant, declared once.
+
+Used by the NLU components (scope gate, context tie-breaker), the actions (fallback
+suggestions) and the evaluation (which answers count as SMARTCity facts).
+"""
+
+from __future__ import annotations
+
+FALLBACK_INTENT = "nlu_fallback"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
+FOLLOW_UP_PREFIX = "followup_"
+# Intent name prefix -> the topic it belongs to (the values of the slot `topic`).
+TOPIC_OF_PREFIX = (("programme_", "programme"), ("pilot", "projects"),
+                   ("implementation_", "projects"), ("tour", "tours"), ("hours_", "office"),
+                   ("open_now", "office"), ("contact", "office"))
+# Intents answered with SMARTCity facts (not: meta intents, out of scope, follow-ups, which
+# are asked back when there is no context, bad input).
+FACTUAL_PREFIXES = tuple(prefix for prefix, _ in TOPIC_OF_PREFIX)
+
+
+def topic_of(intent: str) -> str | None:
+    """'tour_next' -> 'tours'; None for meta intents and follow-ups."""
+    return next((topic for prefix, topic in TOPIC_OF_PREFIX if intent.startswith(prefix)),
+                None)
+
+
+def is_factual(intent: str) -> bool:
+    return intent.startswith(FACTUAL_PREFIXES)
+
+
+def is_follow_up(intent: str) -> bool:
+    return intent.startswith(FOLLOW_UP_PREFIX)
