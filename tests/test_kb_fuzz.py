@@ -358,7 +358,8 @@ def _apply_document(text: str, mutation: tuple) -> str:
         else:
             del parent[key]
     elif kind == "duplicate_record":
-        lists = [v for v in (document or {}).values() if isinstance(v, list) and v]
+        sections = document.values() if isinstance(document, dict) else [document]
+        lists = [v for v in sections if isinstance(v, list) and v]
         if not lists:
             return text
         records = lists[mutation[2] % len(lists)]

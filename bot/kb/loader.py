@@ -225,6 +225,7 @@ def _own_constructors() -> dict[Any, Any]:
         if tag is None or tag.startswith(_YAML_TAG)
     }
 
+
 # libyaml's parser when PyYAML was built with it (15 times faster), else the pure-Python one;
 # construction and resolution are PyYAML's Python code either way.
 _SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -326,7 +327,8 @@ def _yaml_problem(exc: Exception, text: str) -> str:
         code = ord(exc.character) if isinstance(exc.character, str) else exc.character
         return (
             f"not valid YAML (line {line_number}): character U+{code:04X} is not allowed "
-            "(control characters cannot be written in YAML files)"
+            '(control characters cannot be written as they are; in double quotes, "\\t" and '
+            '"\\n" write a tab and a line break)'
         )
     if isinstance(exc, RecursionError):
         return "not valid YAML: nested too deeply"
