@@ -26,7 +26,7 @@ from bot.language import labelled_examples
 ROOT = Path(__file__).resolve().parent.parent
 NLU_DATA = ROOT / "data" / "nlu"
 # Realistic citizen questions written apart from the training data and never trained on.
-HELDOUT_DATA = ROOT / "data" / "heldout"
+HELDOUT_DATA = ROOT / "bench" / "heldout"
 HELDOUT_FOLD = -1
 SEED = 42
 # A wrong answer costs a citizen more than a "did you mean ...?" with topic buttons.
@@ -102,7 +102,7 @@ def to_prediction(fold: int, text: str, language: str, expected: str,
 
 
 def heldout_examples(root: Path = HELDOUT_DATA) -> list[tuple[str, str, str]]:
-    """(text, intent, language) from data/heldout/<language>.yml; empty if there are none."""
+    """(text, intent, language) from bench/heldout/<language>.yml; empty if there are none."""
     from rasa.shared.nlu.training_data.loading import load_data
 
     examples = []
@@ -115,7 +115,7 @@ def heldout_examples(root: Path = HELDOUT_DATA) -> list[tuple[str, str, str]]:
 
 
 def oos_examples(root: Path = HELDOUT_DATA / "oos") -> list[tuple[str, str, str]]:
-    """(text, "out_of_scope", language) from data/heldout/oos/<language>.yml."""
+    """(text, "out_of_scope", language) from bench/heldout/oos/<language>.yml."""
     import yaml
 
     examples = []

@@ -246,7 +246,7 @@ def test_held_out_out_of_scope_and_follow_ups_are_broad_and_never_trained_on() -
         return " ".join("".join(c for c in text.lower() if c.isalnum() or c.isspace()).split())
 
     oos = oos_examples()
-    data = yaml.safe_load((ROOT / "data/heldout/oos/de.yml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((ROOT / "bench/heldout/oos/de.yml").read_text(encoding="utf-8"))
     assert len({block["domain"] for block in data["questions"]}) >= 30
     for language in ("de", "en"):
         assert sum(lang == language for _, _, lang in oos) >= 300

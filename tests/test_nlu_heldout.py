@@ -1,4 +1,4 @@
-"""The trained model on realistic questions it never saw (data/heldout/): a regression floor.
+"""The trained model on realistic questions it never saw (bench/heldout/): a regression floor.
 
 The numbers the project reports come from `make bench`; this only catches a change to the
 data or the pipeline that makes the assistant clearly worse at understanding citizens.

@@ -1,4 +1,4 @@
-"""Held-out follow-up conversations (data/heldout/followups/): are follow-ups read in context?
+"""Held-out follow-up conversations (bench/heldout/followups/): are follow-ups read in context?
 
 Each conversation is sent turn by turn over the REST channel of a running stack, with the
 action server's clock pinned to the conversation's ``now``. A turn is right when the reply
@@ -26,7 +26,7 @@ from bot.bench import load
 from bot.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-FOLLOWUP_DATA = ROOT / "data" / "heldout" / "followups"
+FOLLOWUP_DATA = ROOT / "bench" / "heldout" / "followups"
 LANGUAGES = ("de", "en")
 # Replies that mean "not understood": their wording comes from the domain, never typed here.
 NOT_UNDERSTOOD = ("utter_did_you_mean", "utter_ask_rephrase", "utter_clarify_followup")

@@ -38,7 +38,7 @@ def compare(n_folds: int, progress: Callable[[str], None]) -> dict:
 
 
 def compare_heldout(progress: Callable[[str], None]) -> tuple[dict, dict] | None:
-    """The same for data/heldout (both pipelines trained on all of data/nlu), plus the scope
+    """The same for bench/heldout (both pipelines trained on all of data/nlu), plus the scope
     figures of each pipeline on the in-scope and out-of-scope held-out sets; None if absent.
 
     Returns ({"project"|"default": {language: summary}},

@@ -70,7 +70,7 @@ def markdown(result: Mapping) -> str:
     if heldout:
         lines += [
             "",
-            "Held-out questions (`data/heldout/`, written apart from the training data and "
+            "Held-out questions (`bench/heldout/`, written apart from the training data and "
             "never trained on; both pipelines trained on all of `data/nlu`):",
             "",
             "| language | questions | metric | project | default | project/default |",
@@ -91,9 +91,9 @@ def markdown(result: Mapping) -> str:
             "",
             "## Scope: answering what is in scope, refusing what is not",
             "",
-            "Held-out sets, never trained on: in-scope citizen questions (`data/heldout/"
+            "Held-out sets, never trained on: in-scope citizen questions (`bench/heldout/"
             "{de,en}.yml`) and out-of-scope questions from many other domains, other city "
-            "services and questions sharing words with SMARTCity (`data/heldout/oos/`). "
+            "services and questions sharing words with SMARTCity (`bench/heldout/oos/`). "
             "*accuracy*: final intent (after the fallback threshold) is the expected one; "
             "*fallback share*: in-scope questions that end in \"did you mean ...?\"; *wrong-"
             "answer rate*: out-of-scope questions answered with SMARTCity facts. Targets: "
@@ -118,7 +118,7 @@ def markdown(result: Mapping) -> str:
             "",
             "## Follow-up conversations",
             "",
-            "Held-out conversations (`data/heldout/followups/`), sent over REST to the full "
+            "Held-out conversations (`bench/heldout/followups/`), sent over REST to the full "
             "stack with the clock each one names (`python -m bot.bench.followups`). A turn is "
             "right when the reply holds the expected facts, none of the rejected ones, and is "
             "not a \"did you mean\" or ask-back. Target: follow-up share >= 0.9.",
