@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -25,6 +25,7 @@ from bot.dates import resolve_day
 from bot.hours import DayStatus, OfficeCalendar
 
 LAST_DAY_SLOT = "last_day"
+NEXT_FOLLOW_UP = "followup_next"  # about the office: the day after the one asked about
 
 
 def remembered_day(tracker: Tracker) -> date | None:
@@ -102,6 +103,8 @@ class ActionHoursDay(Action):
                           weekday=next(tracker.get_latest_entity_values("weekday"), None))
         if day is None:  # no day named: in a follow-up the day asked about before, else today
             day = (remembered_day(tracker) if is_follow_up(tracker) else None) or current.date()
+            if tracker.get_intent_of_latest_message() == NEXT_FOLLOW_UP:  # "und am Tag danach?"
+                day += timedelta(days=1)
         office = calendar()
         status = office.day_status(day, language)
         if status.is_open_day:
