@@ -146,3 +146,21 @@ class PostgresServer:
                 self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop")
         finally:
             shutil.rmtree(self.base, ignore_errors=True)
+
+
+def errors_of(directory: Path) -> list[str]:
+    """The loader's errors for a knowledge-base folder that must be refused."""
+    import pytest
+
+    from bot.kb import KnowledgeBaseError
+    from bot.kb.loader import load_directory
+
+    with pytest.raises(KnowledgeBaseError) as caught:
+        load_directory(directory)
+    return caught.value.errors
+
+
+def only_error(directory: Path) -> str:
+    errors = errors_of(directory)
+    assert len(errors) == 1, errors
+    return errors[0]

@@ -42,25 +42,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.cli import main
-from bot.kb import KnowledgeBaseError, Repository
+from bot.kb import Repository
 from bot.kb.database import dispose_engines
 from bot.kb.loader import FILES, load_directory, read_yaml_text
-from tests.kb_fixtures import KB_DIR, copy_kb
+from tests.kb_fixtures import KB_DIR, copy_kb, errors_of, only_error
 
 ORIGINAL = {name: (KB_DIR / name).read_text(encoding="utf-8") for name in FILES}
 EXAMPLES = 520
-
-
-def errors_of(directory: Path) -> list[str]:
-    with pytest.raises(KnowledgeBaseError) as caught:
-        load_directory(directory)
-    return caught.value.errors
-
-
-def only_error(directory: Path) -> str:
-    errors = errors_of(directory)
-    assert len(errors) == 1, errors
-    return errors[0]
 
 
 def replace_once(directory: Path, file: str, old: str, new: str) -> None:

@@ -13,19 +13,7 @@ import pytest
 
 from bot.kb import KnowledgeBaseError
 from bot.kb.loader import REQUIRED_FACT_KEYS, load_directory
-from tests.kb_fixtures import KB_DIR, copy_kb, edit
-
-
-def errors_of(directory: Path) -> list[str]:
-    with pytest.raises(KnowledgeBaseError) as caught:
-        load_directory(directory)
-    return caught.value.errors
-
-
-def only_error(directory: Path) -> str:
-    errors = errors_of(directory)
-    assert len(errors) == 1, errors
-    return errors[0]
+from tests.kb_fixtures import KB_DIR, copy_kb, edit, errors_of, only_error
 
 
 # -- the real knowledge base ---------------------------------------------------------------
