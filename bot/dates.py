@@ -16,6 +16,7 @@ from functools import lru_cache
 import dateparser
 
 from bot.formatting import day_names, month_names
+from bot.hours import holidays_named
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,11 @@ def find_period(text: str, today: date, weekday: str | None = None,
 
 
 def resolve_day(text: str, today: date, weekday: str | None = None) -> date | None:
-    """One day named in the text (for office hours); the first day of a longer period."""
+    """One day named in the text (for office hours); the first day of a longer period; the
+    next public holiday named ("am Reformationstag")."""
+    named = holidays_named(text, today, _fold)
+    if named:
+        return named[0]
     period = find_period(text, today, weekday=weekday)
     if period is None or period.kind == "month":
         return None

@@ -7,7 +7,7 @@ includes Weltkindertag and Reformationstag) and the knowledge base's closure day
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -65,6 +65,15 @@ class MomentStatus:
 def _holiday_calendar(year: int, language: str) -> holidays.HolidayBase:
     return holidays.Germany(subdiv="TH", years=year,
                             language=HOLIDAY_LANGUAGES.get(language, "de"))
+
+
+def holidays_named(text: str, today: date, fold: Callable[[str], str]) -> list[date]:
+    """Thuringian public holidays named in ``text`` (German or English names), on or after
+    ``today`` within a year: "Haben Sie am Reformationstag geöffnet?"."""
+    folded = fold(text)
+    return sorted(day for year in (today.year, today.year + 1) for language in HOLIDAY_LANGUAGES
+                  for day, name in _holiday_calendar(year, language).items()
+                  if 0 <= (day - today).days < 366 and fold(name) in folded)
 
 
 def holiday_name(day: date, language: str = "de") -> str | None:

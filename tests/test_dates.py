@@ -58,3 +58,14 @@ def test_resolve_day_for_office_hours():
     assert resolve_day("Haben Sie freitags offen?", TODAY) == TODAY
     assert resolve_day("open on Monday?", TODAY) == date(2023, 6, 12)
     assert resolve_day("im September", TODAY) is None
+
+
+def test_a_public_holiday_named_is_its_next_date():
+    from bot.dates import resolve_day
+
+    summer = date(2023, 6, 21)
+    assert resolve_day("und am Reformationstag?", summer) == date(2023, 10, 31)
+    assert resolve_day("Are you open on German Unity Day?", summer) == date(2023, 10, 3)
+    assert resolve_day("Haben Sie am Weltkindertag offen?", summer) == date(2023, 9, 20)
+    assert resolve_day("und am Reformationstag?", date(2023, 11, 2)) == date(2024, 10, 31)
+    assert resolve_day("und am Freitag?", summer) == date(2023, 6, 23)
