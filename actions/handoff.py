@@ -7,7 +7,14 @@ import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import (
+    ActionExecuted,
+    FollowupAction,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
@@ -153,6 +160,45 @@ class ActionFollowupUnknown(Action):
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         utter_unknown(dispatcher, language_of(tracker))
         return []
+
+
+# Actions that answer a question and can answer it again (not the fallback stages).
+NOT_REPEATABLE = {"action_listen", "action_repeat_answer", "action_extract_slots",
+                  "action_session_start", "action_two_stage_fallback",
+                  "action_default_ask_affirmation", "action_default_fallback",
+                  "action_clarify_followup", "utter_language_switched"}
+
+
+def last_answered(events: list[dict[str, Any]]) -> tuple[dict[str, Any], str] | None:
+    """(the citizen's previous message, the action that answered it), before the latest."""
+    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    if len(users) < 2:
+        return None
+    start, end = users[-2], users[-1]
+    answers = [event.get("name") for event in events[start:end]
+               if event.get("event") == "action" and event.get("name") not in NOT_REPEATABLE
+               and str(event.get("name", "")).startswith("action_")]
+    return (events[start], answers[-1]) if answers else None
+
+
+class ActionRepeatAnswer(Action):
+    """After "and in English, please?": the last answer again, in the new language.
+
+    The previous question is put back as the latest message (so the answering action reads
+    its text, intent and entities, not the language request) and that action runs next.
+    """
+
+    def name(self) -> str:
+        return "action_repeat_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        found = last_answered(tracker.events)
+        if found is None:
+            return []
+        question, action = found
+        return [UserUttered(question.get("text"), parse_data=question.get("parse_data")),
+                FollowupAction(action)]
 
 
 class ActionSessionStart(Action):

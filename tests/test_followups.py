@@ -77,6 +77,9 @@ GERMAN = [
     ("switch to English in the middle", TOURS_AHEAD, [
         ("Wann ist der nächste Stadtrundgang?", ["24. Juni 2023"], []),
         ("and the one after that?", ["8 July 2023"], ["Juli"])]),
+    ("the last answer again in English", TOURS_AHEAD, [
+        ("Wer fördert SMARTCity Gera?", ["7,5 Millionen"], []),
+        ("Can you answer in English, please?", ["English", "7.5 million"], ["Millionen"])]),
     ("nothing to refer to", TOURS_AHEAD, [
         ("Und wo?", ["Worauf bezieht sich Ihre Frage"], ["Hauptbahnhof", "Kornmarkt"])]),
     ("nothing to refer to, then a choice by number", TOURS_AHEAD, [
@@ -147,6 +150,9 @@ ENGLISH = [
     ("switch to German in the middle", TOURS_AHEAD, [
         ("When is the next city tour?", ["24 June 2023"], []),
         ("Und wo trifft man sich da?", ["Hauptbahnhof"], ["railway station"])]),
+    ("the last answer again in German", TOURS_AHEAD, [
+        ("What are the office hours?", ["Friday"], []),
+        ("Bitte auf Deutsch antworten", ["Deutsch", "Freitag"], ["Friday"])]),
     ("nothing to refer to", TOURS_AHEAD, [
         ("how long does it take?", ["What does your question refer to"], ["seven years", "90"])]),
     ("nothing to refer to, then a choice by its words", TOURS_AHEAD, [

@@ -98,3 +98,19 @@ def test_every_question_that_can_be_offered_is_worded_in_the_domain():
     missing = [intent for intent in offered
                if f"utter_question_{intent}" not in DOMAIN["responses"]]
     assert not missing and len(offered) >= 20, missing
+
+
+def test_the_answer_to_repeat_is_the_one_before_the_language_request():
+    events = [
+        {"event": "action", "name": "action_session_start"},
+        {"event": "user", "text": "Wer fördert das?", "parse_data": {"intent": {"name": "x"}}},
+        {"event": "action", "name": "action_programme"},
+        {"event": "slot", "name": "topic", "value": "programme"},
+        {"event": "user", "text": "and in English?"},
+        {"event": "action", "name": "utter_language_switched"},
+    ]
+    question, action = handoff.last_answered(events)
+    assert question["text"] == "Wer fördert das?" and action == "action_programme"
+    assert handoff.last_answered(events[:2] + events[4:]) is None  # nothing answered before
+    fallback = events[:2] + [{"event": "action", "name": "action_two_stage_fallback"}] + events[4:]
+    assert handoff.last_answered(fallback) is None
