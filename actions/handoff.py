@@ -186,6 +186,7 @@ class ActionRepeatAnswer(Action):
 
     The previous question is put back as the latest message (so the answering action reads
     its text, intent and entities, not the language request) and that action runs next.
+    The conversation record shows that question twice; that is the replay.
     """
 
     def name(self) -> str:
@@ -197,7 +198,15 @@ class ActionRepeatAnswer(Action):
         if found is None:
             return []
         question, action = found
-        return [UserUttered(question.get("text"), parse_data=question.get("parse_data")),
+        # Rasa fills slots from a returned message again: it must carry the new language.
+        language = normalise(tracker.get_slot(LANGUAGE_SLOT))
+        parse_data = dict(question.get("parse_data") or {})
+        parse_data["entities"] = [
+            {**entity, "value": language} if entity.get("entity") == LANGUAGE_SLOT else entity
+            for entity in parse_data.get("entities") or []]
+        # The listen before it makes the replayed turn look like any other to the rules.
+        return [ActionExecuted("action_listen"),
+                UserUttered(question.get("text"), parse_data=parse_data),
                 FollowupAction(action)]
 
 
