@@ -62,7 +62,7 @@ def interrupted(
     have done successfully: a set-up that fails on what an earlier one left is the bug).
     """
     process = subprocess.Popen(
-        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        command, cwd=cwd, env=user_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     try:
@@ -92,9 +92,17 @@ def interrupted(
     return True
 
 
+def user_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment as a user's shell has it: not a sub-make of `make test` (which would
+    print "Entering directory ..." and pass on its flags)."""
+    return {name: value for name, value in (env or os.environ).items()
+            if name not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+
+
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
     result = subprocess.run(
-        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False
+        command, cwd=cwd, env=user_env(env), capture_output=True, text=True, timeout=600,
+        check=False,
     )
     assert result.returncode == 0, (
         f"seed {SEED}: {command} failed:\n{result.stdout}\n{result.stderr}"
@@ -369,5 +377,5 @@ def test_interrupted_training_never_leaves_a_half_written_model(
             assert model.read_text().endswith("COMPLETE\n"), f"seed {SEED}: half-written model"
     run(make, model_repo)
     assert model.read_text().endswith("COMPLETE\n")
-    assert "training" not in run(make, model_repo)  # up to date now
+    assert ">> training" not in run(make, model_repo)  # up to date now
     assert sorted(p.name for p in model.parent.iterdir()) == ["smartcity.tar.gz"]
