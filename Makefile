@@ -40,9 +40,9 @@ var/spacy-model.txt: FORCE
 	@mkdir -p var
 	@[ -f $@ ] && [ "$$(cat $@)" = "$(SPACY_MODEL)" ] || echo "$(SPACY_MODEL)" > $@
 
-# Built into a staging directory and renamed into place (bot/spacy_pipeline.py); a pipeline
-# without its config is rebuilt.
-var/spacy/de_gera/meta.json: $(STAMP) bot/spacy_pipeline.py $(if $(wildcard var/spacy/de_gera/config.cfg),,FORCE)
+# Built into a staging directory and renamed into place (bot/services/spacy_pipeline.py); a
+# pipeline without its config is rebuilt.
+var/spacy/de_gera/meta.json: $(STAMP) bot/services/spacy_pipeline.py $(if $(wildcard var/spacy/de_gera/config.cfg),,FORCE)
 	$(PY) -m bot spacy build var/spacy/de_gera
 
 spacy: $(STAMP) var/spacy-model.txt
@@ -102,10 +102,10 @@ lint: $(STAMP)
 
 # NLU 5-fold cross-validation per language -> docs/nlu-cross-validation.md (~10 min).
 cv: setup
-	$(PY) -m bot.nlu_eval --config config.yml --folds 5
+	$(PY) -m tools.nlu_eval --config config.yml --folds 5
 
 bench: setup $(MODEL)
-	$(PY) -m bot.bench
+	$(PY) -m tools.bench
 
 clean:
 	rm -rf models var results

@@ -7,19 +7,24 @@ the reason the office is closed) it reads that response from the domain it is se
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
-from typing import Any
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Sized
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import formatting, intents
 from bot.kb import Contact, KnowledgeBaseError, Repository
-from bot.language import DEFAULT_LANGUAGE, normalise
+from bot.logic import formatting, intents
+from bot.logic.language import DEFAULT_LANGUAGE, normalise
 
 logger = logging.getLogger(__name__)
 DomainDict = dict[str, Any]
+Events = list[dict[str, Any]]
+Run = Callable[[Any, CollectingDispatcher, Tracker, DomainDict], Awaitable[Events]]
+T = TypeVar("T")
 # The slot that says what the conversation is about (domain.yml); follow-up rules read it.
 TOPIC_SLOT = "topic"
 
@@ -74,7 +79,18 @@ def utter_unknown(dispatcher: CollectingDispatcher, language: str) -> None:
                              **contact_vars(repository().contact(), language))
 
 
-def answer_safely(run):  # type: ignore[no-untyped-def]
+class NotOnFile(Exception):
+    """The knowledge base lacks what an answer needs: the honest "I don't know" follows."""
+
+
+def on_file(value: T | None) -> T:
+    """``value`` when the knowledge base has it (not None, not empty); else NotOnFile."""
+    if value is None or (isinstance(value, Sized) and len(value) == 0):
+        raise NotOnFile
+    return value
+
+
+def answer_safely(run: Run) -> Run:
     """Decorator for Action.run: a broken knowledge base gives a calm reply, not silence.
 
     An action class that declares ``topic`` ("tours", "office", ...) also records it in the
@@ -82,7 +98,9 @@ def answer_safely(run):  # type: ignore[no-untyped-def]
     that topic: each action declares its topic once instead of setting the slot itself.
     """
 
-    async def wrapper(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+    @wraps(run)
+    async def wrapper(self: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                      domain: DomainDict) -> Events:
         try:
             events = await run(self, dispatcher, tracker, domain)
         except KnowledgeBaseError:
@@ -93,3 +111,27 @@ def answer_safely(run):  # type: ignore[no-untyped-def]
         return [*events, SlotSet(TOPIC_SLOT, topic)] if topic else events
 
     return wrapper
+
+
+class KnowledgeAction(Action, ABC):
+    """An answer from the knowledge base, in the conversation's language.
+
+    The shared frame of the topic actions: ``run`` (wrapped in :func:`answer_safely`) hands
+    :meth:`answer` the language and turns :class:`NotOnFile` into the honest "I don't know"
+    with the contact. Rasa SDK skips this class itself, as it is abstract.
+    """
+
+    @answer_safely
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> Events:
+        language = language_of(tracker)
+        try:
+            return self.answer(dispatcher, tracker, domain, language)
+        except NotOnFile:
+            utter_unknown(dispatcher, language)
+            return []
+
+    @abstractmethod
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               language: str) -> Events:
+        """Send the reply to ``dispatcher``; return the events (slots) it sets."""

@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import answer_safely, contact_vars, language_of, repository, source_vars
+from actions.common import (
+    DomainDict,
+    Events,
+    KnowledgeAction,
+    contact_vars,
+    repository,
+    source_vars,
+)
 from actions.hours import hours_list
 
 
-class ActionContact(Action):
+class ActionContact(KnowledgeAction):
     topic = "office"
 
     def name(self) -> str:
         return "action_contact"
 
-    @answer_safely
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        language = language_of(tracker)
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               language: str) -> Events:
         contact = repository().contact()
         if contact is None:
             dispatcher.utter_message(response="utter_service_unavailable")

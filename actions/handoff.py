@@ -4,6 +4,7 @@ context, details the sources lack, the honest fallback; and the start of a new s
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -18,7 +19,9 @@ from rasa_sdk.events import (
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
-    answer_safely,
+    DomainDict,
+    Events,
+    KnowledgeAction,
     contact_vars,
     language_of,
     phrase,
@@ -27,11 +30,12 @@ from actions.common import (
     utter_unknown,
 )
 from actions.hours import calendar
-from bot import formatting
-from bot.clock import now
-from bot.intents import is_factual
-from bot.language import normalise
+from bot.logic import formatting
+from bot.logic.clock import now
+from bot.logic.intents import is_factual
+from bot.logic.language import normalise
 
+logger = logging.getLogger(__name__)
 LANGUAGE_SLOT = "language"
 
 # Questions the assistant offers as buttons when it is unsure ("did you mean ...?") or when a
@@ -90,16 +94,14 @@ def latest_entities(tracker: Tracker) -> dict[str, str]:
             if entity.get("entity") in ("project", "weekday") and entity.get("value")}
 
 
-class ActionOutOfScope(Action):
+class ActionOutOfScope(KnowledgeAction):
     """Says plainly that this is outside SMARTCity, and where the city's services are."""
 
     def name(self) -> str:
         return "action_out_of_scope"
 
-    @answer_safely
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        language = language_of(tracker)
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               language: str) -> Events:
         contact = contact_vars(repository().contact(), language)
         services = repository().fact("city_services")
         if services is None:
@@ -149,16 +151,15 @@ class ActionClarifyFollowup(Action):
         return []
 
 
-class ActionFollowupUnknown(Action):
+class ActionFollowupUnknown(KnowledgeAction):
     """A detail the sources do not cover ("Kann ich meinen Hund mitnehmen?"): say so."""
 
     def name(self) -> str:
         return "action_followup_unknown"
 
-    @answer_safely
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        utter_unknown(dispatcher, language_of(tracker))
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               language: str) -> Events:
+        utter_unknown(dispatcher, language)
         return []
 
 
@@ -239,6 +240,9 @@ class ActionDefaultFallback(Action):
             contact = repository().contact()
             status = calendar().status_at(now(), language)
         except Exception:  # the honest answer must not depend on the database being up
+            # The traceback names the fault, never the citizen's message.
+            logger.exception("%s could not read the contact or the office hours",
+                             self.name())
             dispatcher.utter_message(response="utter_service_unavailable")
             return [UserUtteranceReverted()]
         dispatcher.utter_message(response="utter_cannot_answer",

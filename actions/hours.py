@@ -3,29 +3,31 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
-    answer_safely,
+    DomainDict,
+    Events,
+    KnowledgeAction,
     contact_vars,
     is_follow_up,
-    language_of,
     phrase,
     repository,
     source_vars,
-    utter_unknown,
 )
-from bot import formatting
-from bot.clock import now
-from bot.dates import resolve_day
-from bot.hours import DayStatus, OfficeCalendar
+from bot.logic import formatting
+from bot.logic.clock import now
+from bot.logic.dates import resolve_day
+from bot.logic.hours import DayStatus, OfficeCalendar
 
 LAST_DAY_SLOT = "last_day"
 NEXT_FOLLOW_UP = "followup_next"  # about the office: the day after the one asked about
+# A closed office: (the response naming the next opening, the one for when none is known).
+CLOSED_DAY = ("utter_hours_day_closed", "utter_hours_day_closed_next_unknown")
+CLOSED_NOW = ("utter_open_now_no", "utter_open_now_no_next_unknown")
 
 
 def remembered_day(tracker: Tracker) -> date | None:
@@ -48,7 +50,7 @@ def hours_list(language: str) -> str:
     )
 
 
-def reason_phrase(domain: dict[str, Any], language: str, reason: str | None,
+def reason_phrase(domain: DomainDict, language: str, reason: str | None,
                   detail: str | None, today: DayStatus | None = None) -> str:
     """Why the office is closed, in domain wording ("Feiertag: Weltkindertag")."""
     variables: dict[str, str] = {"holiday": detail or "", "closure": detail or ""}
@@ -58,26 +60,38 @@ def reason_phrase(domain: dict[str, Any], language: str, reason: str | None,
     return phrase(domain, f"utter_reason_{reason or 'no_hours'}", language, **variables)
 
 
-def next_opening_vars(moment: datetime | None, language: str) -> dict[str, str]:
-    if moment is None:
-        return {"next_day": "?", "next_opens": "?"}
-    return {"next_day": formatting.day(moment.date(), language),
-            "next_opens": formatting.clock(moment.timetz())}
+def utter_closed(dispatcher: CollectingDispatcher, responses: tuple[str, str], language: str,
+                 next_opening: datetime | None, **variables: str) -> None:
+    """A closed office and when it opens next (``responses``: CLOSED_DAY or CLOSED_NOW).
+    Without a next opening (no hours on file, or closed for longer than the calendar
+    looks ahead) the reply says that it is not known and gives the contact."""
+    known, unknown = responses
+    if next_opening is None:
+        dispatcher.utter_message(response=unknown, **variables,
+                                 **contact_vars(repository().contact(), language))
+        return
+    dispatcher.utter_message(response=known, **variables,
+                             next_day=formatting.day(next_opening.date(), language),
+                             next_opens=formatting.clock(next_opening.timetz()))
 
 
-class ActionHoursWeek(Action):
+def utter_hours_unknown(dispatcher: CollectingDispatcher, language: str) -> None:
+    """No weekly hours on file: neither open nor closed can be said, only whom to ask."""
+    dispatcher.utter_message(response="utter_hours_unknown",
+                             **contact_vars(repository().contact(), language))
+
+
+class ActionHoursWeek(KnowledgeAction):
     topic = "office"
 
     def name(self) -> str:
         return "action_hours_week"
 
-    @answer_safely
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        language = language_of(tracker)
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               language: str) -> Events:
         hours = repository().opening_hours()
         if not hours:
-            utter_unknown(dispatcher, language)
+            utter_hours_unknown(dispatcher, language)
             return []
         dispatcher.utter_message(
             response="utter_hours_week", hours_list=hours_list(language),
@@ -87,16 +101,14 @@ class ActionHoursWeek(Action):
         return []
 
 
-class ActionHoursDay(Action):
+class ActionHoursDay(KnowledgeAction):
     topic = "office"
 
     def name(self) -> str:
         return "action_hours_day"
 
-    @answer_safely
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        language = language_of(tracker)
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               language: str) -> Events:
         text = (tracker.latest_message or {}).get("text") or ""
         current = now()
         day = resolve_day(text, current.date(),
@@ -107,41 +119,39 @@ class ActionHoursDay(Action):
                 day += timedelta(days=1)
         office = calendar()
         status = office.day_status(day, language)
-        if status.is_open_day:
+        if not status.is_known:
+            utter_hours_unknown(dispatcher, language)
+        elif status.is_open_day:
             dispatcher.utter_message(response="utter_hours_day_open",
                                      day=formatting.day(day, language),
                                      opens=formatting.clock(status.opens),
                                      closes=formatting.clock(status.closes))
-            return [SlotSet(LAST_DAY_SLOT, day.isoformat())]
-        start_of_day = datetime.combine(day, datetime.min.time(), tzinfo=current.tzinfo)
-        dispatcher.utter_message(
-            response="utter_hours_day_closed",
-            day=formatting.day(day, language),
-            reason=reason_phrase(domain, language, status.reason, status.detail),
-            **next_opening_vars(office.next_opening(start_of_day, language), language),
-        )
+        else:
+            start_of_day = datetime.combine(day, datetime.min.time(), tzinfo=current.tzinfo)
+            utter_closed(dispatcher, CLOSED_DAY, language,
+                         office.next_opening(start_of_day, language),
+                         day=formatting.day(day, language),
+                         reason=reason_phrase(domain, language, status.reason, status.detail))
         return [SlotSet(LAST_DAY_SLOT, day.isoformat())]
 
 
-class ActionOpenNow(Action):
+class ActionOpenNow(KnowledgeAction):
     topic = "office"
 
     def name(self) -> str:
         return "action_open_now"
 
-    @answer_safely
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        language = language_of(tracker)
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               language: str) -> Events:
         status = calendar().status_at(now(), language)
-        contact = contact_vars(repository().contact(), language)
-        if status.is_open:
+        if not status.today.is_known:
+            utter_hours_unknown(dispatcher, language)
+        elif status.is_open:
             dispatcher.utter_message(response="utter_open_now_yes",
-                                     closes=formatting.clock(status.today.closes), **contact)
-            return []
-        dispatcher.utter_message(
-            response="utter_open_now_no",
-            reason=reason_phrase(domain, language, status.reason, status.detail, status.today),
-            **next_opening_vars(status.next_opening, language),
-        )
+                                     closes=formatting.clock(status.today.closes),
+                                     **contact_vars(repository().contact(), language))
+        else:
+            utter_closed(dispatcher, CLOSED_NOW, language, status.next_opening,
+                         reason=reason_phrase(domain, language, status.reason, status.detail,
+                                              status.today))
         return []

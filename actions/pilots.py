@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
-    answer_safely,
+    DomainDict,
+    Events,
+    KnowledgeAction,
     contact_vars,
     is_follow_up,
-    language_of,
+    on_file,
     repository,
     source_vars,
-    utter_unknown,
 )
 from bot.kb import Project
-from bot.matching import best_match
+from bot.logic.matching import best_match
 
 LAST_PROJECT_SLOT = "last_project"
 
@@ -35,21 +34,16 @@ def project_list(projects: list[Project], language: str) -> str:
     )
 
 
-class ActionPilotsOverview(Action):
+class ActionPilotsOverview(KnowledgeAction):
     topic = "projects"
 
     def name(self) -> str:
         return "action_pilots_overview"
 
-    @answer_safely
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        language = language_of(tracker)
-        fact = repository().fact("pilots")
-        pilots = repository().projects("pilot")
-        if fact is None or not pilots:
-            utter_unknown(dispatcher, language)
-            return []
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               language: str) -> Events:
+        fact = on_file(repository().fact("pilots"))
+        pilots = on_file(repository().projects("pilot"))
         dispatcher.utter_message(
             response="utter_pilots_overview",
             fact=fact.text_en if language == "en" else fact.text_de,
@@ -62,21 +56,16 @@ class ActionPilotsOverview(Action):
         return []
 
 
-class ActionImplementationProjects(Action):
+class ActionImplementationProjects(KnowledgeAction):
     topic = "projects"
 
     def name(self) -> str:
         return "action_implementation_projects"
 
-    @answer_safely
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        language = language_of(tracker)
-        fact = repository().fact("implementation")
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               language: str) -> Events:
+        fact = on_file(repository().fact("implementation"))
         projects = repository().projects("implementation")
-        if fact is None:
-            utter_unknown(dispatcher, language)
-            return []
         dispatcher.utter_message(
             response="utter_implementation_projects",
             fact=fact.text_en if language == "en" else fact.text_de,
@@ -86,16 +75,14 @@ class ActionImplementationProjects(Action):
         return []
 
 
-class ActionPilotDetail(Action):
+class ActionPilotDetail(KnowledgeAction):
     topic = "projects"
 
     def name(self) -> str:
         return "action_pilot_detail"
 
-    @answer_safely
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        language = language_of(tracker)
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               language: str) -> Events:
         projects = repository().projects()
         entity = next(tracker.get_latest_entity_values("project"), None)
         text = (tracker.latest_message or {}).get("text") or ""

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import answer_safely, language_of, repository, source_vars, utter_unknown
+from actions.common import DomainDict, Events, KnowledgeAction, on_file, repository, source_vars
 
 INTENT_PREFIX = "programme_"
 TOPIC_INTENT = "programme_topic"
@@ -32,23 +30,18 @@ def fact_key(intent: str | None, topic: str | None) -> str | None:
     return None
 
 
-class ActionProgramme(Action):
+class ActionProgramme(KnowledgeAction):
     topic = "programme"
 
     def name(self) -> str:
         return "action_programme"
 
-    @answer_safely
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        language = language_of(tracker)
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               language: str) -> Events:
         intent = tracker.get_intent_of_latest_message()
         topic = next(tracker.get_latest_entity_values("programme_topic"), None)
         key = fact_key(intent, topic)
-        fact = repository().fact(key) if key else None
-        if fact is None:
-            utter_unknown(dispatcher, language)
-            return []
+        fact = on_file(repository().fact(key) if key else None)
         dispatcher.utter_message(
             response=RESPONSE_FOR_FACT.get(key, "utter_fact"),
             fact=fact.text_en if language == "en" else fact.text_de,

@@ -2,37 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
-    answer_safely,
+    DomainDict,
+    Events,
+    KnowledgeAction,
     contact_vars,
-    language_of,
+    on_file,
     phrase,
     repository,
     source_vars,
-    utter_unknown,
 )
-from bot import formatting
-from bot import tours as tour_logic
-from bot.clock import now
-from bot.dates import Period, find_period
 from bot.kb import Tour
+from bot.logic import formatting
+from bot.logic import tours as tour_logic
+from bot.logic.clock import now
+from bot.logic.dates import Period, find_period
 
 MODES = ("foot", "bike")
 LAST_TOUR_SLOT = "last_tour"
 
 
-def mode_label(domain: dict[str, Any], mode: str, language: str) -> str:
+def mode_label(domain: DomainDict, mode: str, language: str) -> str:
     """' zu Fuß' / ' by bike' (with the leading space the sentences expect)."""
     return phrase(domain, f"utter_tour_mode_{mode}", language)
 
 
-def tour_vars(tour: Tour, domain: dict[str, Any], language: str) -> dict[str, str]:
+def tour_vars(tour: Tour, domain: DomainDict, language: str) -> dict[str, str]:
     return {
         "title": phrase(domain, "utter_tour_title", language,
                         mode=mode_label(domain, tour.mode, language)),
@@ -44,7 +43,7 @@ def tour_vars(tour: Tour, domain: dict[str, Any], language: str) -> dict[str, st
     }
 
 
-def tour_list(tours: list[Tour], domain: dict[str, Any], language: str) -> str:
+def tour_list(tours: list[Tour], domain: DomainDict, language: str) -> str:
     return "\n".join(
         f"• {formatting.short_day(tour.date, language)}, {formatting.clock(tour.start)}–"
         f"{formatting.clock(tour.end)}:{mode_label(domain, tour.mode, language)} – "
@@ -63,7 +62,7 @@ def named_tour(tours: list[Tour], tracker: Tracker) -> Tour | None:
     return tour_logic.in_focus(tours, now(), tracker.get_slot(LAST_TOUR_SLOT))
 
 
-def period_phrase(period: Period, domain: dict[str, Any], language: str) -> str:
+def period_phrase(period: Period, domain: DomainDict, language: str) -> str:
     if period.kind == "month":
         return phrase(domain, "utter_period_month", language,
                       month=formatting.month(period.first.year, period.first.month, language))
@@ -75,19 +74,17 @@ def period_phrase(period: Period, domain: dict[str, Any], language: str) -> str:
                   last=formatting.day(period.last, language))
 
 
-def utter_next_or_none(dispatcher: CollectingDispatcher, domain: dict[str, Any],
-                       language: str, mode: str | None) -> list[dict[str, Any]]:
-    """The next tour, or plainly that none is ahead, the last one, and whom to ask."""
+def utter_next_or_none(dispatcher: CollectingDispatcher, domain: DomainDict,
+                       language: str, mode: str | None) -> Events:
+    """The next tour, or plainly that none is ahead, the last one, and whom to ask
+    (NotOnFile when no tour is on file at all)."""
     tours = repository().tours()
     upcoming = tour_logic.next_tour(tours, now(), mode)
     if upcoming is not None:
         dispatcher.utter_message(response="utter_tour_next",
                                  **tour_vars(upcoming, domain, language))
         return [SlotSet(LAST_TOUR_SLOT, upcoming.key)]
-    last = tour_logic.last_tour(tours, now(), mode)
-    if last is None:
-        utter_unknown(dispatcher, language)
-        return []
+    last = on_file(tour_logic.last_tour(tours, now(), mode))
     dispatcher.utter_message(
         response="utter_tour_none_ahead",
         mode_suffix=mode_label(domain, mode, language) if mode else "",
@@ -97,49 +94,40 @@ def utter_next_or_none(dispatcher: CollectingDispatcher, domain: dict[str, Any],
     return [SlotSet(LAST_TOUR_SLOT, last.key)]
 
 
-class ActionToursAbout(Action):
+class ActionToursAbout(KnowledgeAction):
     topic = "tours"
 
     def name(self) -> str:
         return "action_tours_about"
 
-    @answer_safely
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        language = language_of(tracker)
-        fact = repository().fact("tours")
-        if fact is None:
-            utter_unknown(dispatcher, language)
-            return []
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               language: str) -> Events:
+        fact = on_file(repository().fact("tours"))
         dispatcher.utter_message(response="utter_fact",
                                  fact=fact.text_en if language == "en" else fact.text_de,
                                  **source_vars(fact, language))
         return []
 
 
-class ActionTourNext(Action):
+class ActionTourNext(KnowledgeAction):
     topic = "tours"
 
     def name(self) -> str:
         return "action_tour_next"
 
-    @answer_safely
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        return utter_next_or_none(dispatcher, domain, language_of(tracker),
-                                  requested_mode(tracker))
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               language: str) -> Events:
+        return utter_next_or_none(dispatcher, domain, language, requested_mode(tracker))
 
 
-class ActionToursRemaining(Action):
+class ActionToursRemaining(KnowledgeAction):
     topic = "tours"
 
     def name(self) -> str:
         return "action_tours_remaining"
 
-    @answer_safely
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        language = language_of(tracker)
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               language: str) -> Events:
         mode = requested_mode(tracker)
         ahead = tour_logic.remaining(repository().tours(), now(), mode)
         if not ahead:
@@ -150,16 +138,14 @@ class ActionToursRemaining(Action):
         return [SlotSet(LAST_TOUR_SLOT, ahead[0].key)]
 
 
-class ActionToursByDate(Action):
+class ActionToursByDate(KnowledgeAction):
     topic = "tours"
 
     def name(self) -> str:
         return "action_tours_by_date"
 
-    @answer_safely
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        language = language_of(tracker)
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               language: str) -> Events:
         mode = requested_mode(tracker)
         text = (tracker.latest_message or {}).get("text") or ""
         period = find_period(
@@ -181,16 +167,14 @@ class ActionToursByDate(Action):
         return utter_next_or_none(dispatcher, domain, language, mode)
 
 
-class ActionTourMeetingPoint(Action):
+class ActionTourMeetingPoint(KnowledgeAction):
     topic = "tours"
 
     def name(self) -> str:
         return "action_tour_meeting_point"
 
-    @answer_safely
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        language = language_of(tracker)
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               language: str) -> Events:
         tours = repository().tours()
         mode = requested_mode(tracker)
         if mode:
@@ -202,11 +186,8 @@ class ActionTourMeetingPoint(Action):
             dispatcher.utter_message(response="utter_tour_meeting_point",
                                      **tour_vars(tour, domain, language))
             return [SlotSet(LAST_TOUR_SLOT, tour.key)]
-        if not tours:
-            utter_unknown(dispatcher, language)
-            return []
         points: dict[str, str] = {}
-        for item in tour_logic.chronological(tours):
+        for item in tour_logic.chronological(on_file(tours)):
             label = mode_label(domain, item.mode, language).strip()
             place = item.meeting_point_en if language == "en" else item.meeting_point_de
             points.setdefault(f"• {label}: {place}", "")
@@ -216,7 +197,7 @@ class ActionTourMeetingPoint(Action):
         return []
 
 
-class ActionTourAfter(Action):
+class ActionTourAfter(KnowledgeAction):
     """"Und der danach?": the tour after the one last named (or the next one)."""
 
     topic = "tours"
@@ -224,10 +205,8 @@ class ActionTourAfter(Action):
     def name(self) -> str:
         return "action_tour_after"
 
-    @answer_safely
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        language = language_of(tracker)
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               language: str) -> Events:
         tours = repository().tours()
         current = named_tour(tours, tracker)
         if current is None:
@@ -245,7 +224,7 @@ class ActionTourAfter(Action):
         return [SlotSet(LAST_TOUR_SLOT, following.key)]
 
 
-class ActionTourDuration(Action):
+class ActionTourDuration(KnowledgeAction):
     """"Wie lange dauert die?": how long a tour takes, and the slot of the tour in focus."""
 
     topic = "tours"
@@ -253,15 +232,10 @@ class ActionTourDuration(Action):
     def name(self) -> str:
         return "action_tour_duration"
 
-    @answer_safely
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        language = language_of(tracker)
-        tour = named_tour(repository().tours(), tracker)
-        fact = repository().fact("tour_duration")
-        if tour is None or fact is None:
-            utter_unknown(dispatcher, language)
-            return []
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               language: str) -> Events:
+        tour = on_file(named_tour(repository().tours(), tracker))
+        fact = on_file(repository().fact("tour_duration"))
         dispatcher.utter_message(response="utter_tour_duration",
                                  fact=fact.text_en if language == "en" else fact.text_de,
                                  **{**tour_vars(tour, domain, language),
@@ -269,7 +243,7 @@ class ActionTourDuration(Action):
         return [SlotSet(LAST_TOUR_SLOT, tour.key)]
 
 
-class ActionTourMode(Action):
+class ActionTourMode(KnowledgeAction):
     """"Zu Fuß oder mit dem Rad?": how the tour in focus is done."""
 
     topic = "tours"
@@ -277,29 +251,22 @@ class ActionTourMode(Action):
     def name(self) -> str:
         return "action_tour_mode"
 
-    @answer_safely
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        language = language_of(tracker)
-        tour = named_tour(repository().tours(), tracker)
-        if tour is None:
-            utter_unknown(dispatcher, language)
-            return []
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               language: str) -> Events:
+        tour = on_file(named_tour(repository().tours(), tracker))
         dispatcher.utter_message(response="utter_tour_mode",
                                  **tour_vars(tour, domain, language))
         return [SlotSet(LAST_TOUR_SLOT, tour.key)]
 
 
-class ActionTourBooking(Action):
+class ActionTourBooking(KnowledgeAction):
     topic = "tours"
 
     def name(self) -> str:
         return "action_tour_booking"
 
-    @answer_safely
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        language = language_of(tracker)
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               language: str) -> Events:
         dispatcher.utter_message(response="utter_tour_booking",
                                  **contact_vars(repository().contact(), language))
         return []

@@ -1,5 +1,5 @@
 """Allows ``python -m bot ...``."""
 
-from bot.cli import main
+from bot.services.cli import main
 
 raise SystemExit(main())

@@ -11,11 +11,12 @@ WEB_ORIGIN=${WEB_ORIGIN:-http://localhost:$WEB_PORT}
 mkdir -p var/log
 pids=()
 stop() {
+    local status=${1:-0}
     trap - INT TERM EXIT
     echo ">> stopping"
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     wait 2>/dev/null
-    exit 0
+    exit "$status"
 }
 trap stop INT TERM EXIT
 
@@ -23,11 +24,17 @@ trap stop INT TERM EXIT
 # environment variables are set (README "Channels"), endpoints.yml with $ACTIONS_PORT.
 conf=var/run/$RASA_PORT
 mkdir -p "$conf"
-.venv/bin/python -m bot.channels credentials.yml "$conf/credentials.yml" || exit 1
+.venv/bin/python -m bot.services.channels credentials.yml "$conf/credentials.yml" || stop 1
 sed "s#localhost:5055#localhost:$ACTIONS_PORT#" endpoints.yml > "$conf/endpoints.yml"
 
-# Conversations older than the retention period (30 days) are deleted, as the widget says.
-.venv/bin/python -m bot trackers purge || exit 1
+# Conversations older than SMARTCITY_RETENTION_DAYS are deleted from the store Rasa is given,
+# at start and then daily, as the page says. A store the purge cannot handle stops the start.
+.venv/bin/python -m bot trackers purge --endpoints "$conf/endpoints.yml" || stop 1
+( while sleep 86400; do
+    .venv/bin/python -m bot trackers purge --endpoints "$conf/endpoints.yml" \
+        || echo ">> daily purge failed" >&2
+  done ) &
+pids+=($!)
 
 .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" &
 pids+=($!)
@@ -35,7 +42,10 @@ pids+=($!)
     --credentials "$conf/credentials.yml" --endpoints "$conf/endpoints.yml" \
     --cors "$WEB_ORIGIN" &
 pids+=($!)
-WEB_PORT="$WEB_PORT" RASA_PORT="$RASA_PORT" .venv/bin/python -m bot.web &
+# The page serves only SMARTCITY_ALLOWED_HOSTS (default: the local names) and binds WEB_HOST
+# (default: loopback); its "Delete this conversation" erases from Rasa's tracker store.
+WEB_PORT="$WEB_PORT" RASA_PORT="$RASA_PORT" .venv/bin/python -m bot.services.web \
+    --endpoints "$conf/endpoints.yml" &
 pids+=($!)
 
 for _ in $(seq 1 120); do

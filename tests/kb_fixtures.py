@@ -19,9 +19,9 @@ from typing import Any
 
 import yaml
 
-from bot.processes import free_port
+from bot import ROOT
+from bot.services.processes import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
 KB_DIR = ROOT / "data" / "kb"
 
 
@@ -37,7 +37,7 @@ def read_doc(directory: Path, file: str) -> Any:
 
 
 def write_doc(directory: Path, file: str, document: Any) -> None:
-    from bot.kb.loader import dump_yaml
+    from bot.kb.yamlfile import dump_yaml
 
     (directory / file).write_text(dump_yaml(document), encoding="utf-8")
 
@@ -51,7 +51,6 @@ def edit(directory: Path, file: str, change) -> None:  # type: ignore[no-untyped
 
 def sqlite_url(tmp_path: Path, name: str = "kb.sqlite3") -> str:
     return f"sqlite:///{tmp_path / name}"
-
 
 
 def find_pg_bin() -> Path | None:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import requests
 
-from bot.processes import free_port, wait_for
+from bot import ROOT
+from bot.services.processes import free_port, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 MODEL = ROOT / "models" / "smartcity.tar.gz"
 

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.bench import load, report
-from bot.bench.stats import Round, build_result, percentile, ratio, summarise, targets
-
-ROOT = Path(__file__).resolve().parent.parent
+from bot import ROOT
+from tools.bench import load, report
+from tools.bench.stats import Round, build_result, percentile, ratio, summarise, targets
 
 
 def test_percentile_interpolates_like_numpy() -> None:
@@ -176,7 +175,7 @@ def test_bench_endpoints_move_actions_and_tracker_file(tmp_path: Path) -> None:
 
 
 def test_free_port_avoids_the_ports_of_make_run() -> None:
-    from bot.processes import free_port
+    from bot.services.processes import free_port
 
     assert free_port() not in {5005, 5055, 8080}
 
@@ -223,7 +222,7 @@ def test_report_has_the_held_out_table_when_the_run_measured_it(tmp_path: Path) 
 
 
 def test_held_out_questions_are_labelled_with_domain_intents_and_never_trained_on() -> None:
-    from bot.nlu_eval import heldout_examples, load_training_data
+    from tools.nlu_eval import heldout_examples, load_training_data
 
     examples = heldout_examples()
     assert {language for _, _, language in examples} == {"de", "en"}
@@ -239,8 +238,8 @@ def test_held_out_questions_are_labelled_with_domain_intents_and_never_trained_o
 
 
 def test_held_out_out_of_scope_and_follow_ups_are_broad_and_never_trained_on() -> None:
-    from bot.bench.followups import load_conversations
-    from bot.nlu_eval import load_training_data, oos_examples
+    from tools.bench.followups import load_conversations
+    from tools.nlu_eval import load_training_data, oos_examples
 
     def normal(text: str) -> str:
         return " ".join("".join(c for c in text.lower() if c.isalnum() or c.isspace()).split())
@@ -261,12 +260,12 @@ def test_held_out_out_of_scope_and_follow_ups_are_broad_and_never_trained_on() -
 
 
 def test_profile_attributes_samples_to_the_most_specific_part(tmp_path: Path) -> None:
-    from bot.bench.profile import part_of, read_folded, summary
+    from tools.bench.profile import part_of, read_folded, summary
 
     folded = tmp_path / "rasa.folded"
     folded.write_text(
-        "handle (rasa/core/processor.py:10);process (bot/nlu_language.py:80);"
-        "detect (bot/language.py:150) 30\n"
+        "handle (rasa/core/processor.py:10);process (bot/plugins/nlu_language.py:80);"
+        "detect (bot/logic/language.py:150) 30\n"
         "handle (rasa/core/processor.py:10);predict (rasa/nlu/classifiers/diet_classifier.py:9);"
         "call (tensorflow/python/eager/function.py:1) 50\n"
         "run (rasa/core/actions/action.py:700);validate (jsonschema/validators.py:3) 20\n"

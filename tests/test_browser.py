@@ -1,7 +1,9 @@
 """The web chat page in a real browser: starts the stack exactly as `make run` does
-(scripts/run.sh, on spare ports) and runs web/tests/browser.mjs with Debian's chromium
-(keyboard-only German and English questions, a quick reply, axe-core WCAG 2.1 A/AA, 200 %
-zoom reflow, screenshot in var/results/browser/)."""
+(scripts/run.sh, on spare ports, with a retention period other than the default) and runs
+web/tests/browser.mjs with Debian's chromium (keyboard-only German and English questions, a
+quick reply, the privacy notice with the configured period, "Delete this conversation" and a
+reload, axe-core WCAG 2.1 A/AA, 200 % zoom reflow, screenshots in var/results/browser/);
+then checks that the tracker store holds nothing of the deleted conversation."""
 
 from __future__ import annotations
 
@@ -15,13 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.processes import free_port, wait_for
+from bot.services.processes import free_port, wait_for
 from tests.stack import ROOT
 
 pytestmark = pytest.mark.stack
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 OUT_DIR = ROOT / "var" / "results" / "browser"
+#: Not the default (30), so the page can only show it if it comes from the setting. Longer
+#: than the default, so the start-up purge of the local store deletes no more than usual.
+RETENTION_DAYS = 45
 
 
 class RunScript:
@@ -38,7 +43,10 @@ class RunScript:
             ACTIONS_PORT=str(self.actions_port),
             WEB_PORT=str(self.web_port),
             WEB_ORIGIN=f"http://localhost:{self.web_port}",
+            SMARTCITY_RETENTION_DAYS=str(RETENTION_DAYS),
         )
+        for name in ("WEB_HOST", "SMARTCITY_ALLOWED_HOSTS", "RASA_PUBLIC_URL"):
+            env.pop(name, None)  # the defaults of `make run`
         self.log = log
         self.process = subprocess.Popen(
             [str(ROOT / "scripts" / "run.sh")], cwd=ROOT, env=env,
@@ -89,6 +97,11 @@ def test_page_security_headers(running_stack: RunScript) -> None:
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     config = requests.get(running_stack.page_url + "config.json", timeout=10).json()
     assert config["socketUrl"] == f"http://localhost:{running_stack.rasa_port}"
+    assert config["retentionDays"] == RETENTION_DAYS
+    hostile = requests.get(running_stack.page_url + "config.json",
+                           headers={"Host": "x; script-src *"}, timeout=10)
+    assert hostile.status_code == 400 and "script-src *" not in hostile.text
+    assert "script-src *" not in hostile.headers["Content-Security-Policy"]
     listing = requests.get(running_stack.page_url + "vendor/", timeout=10)
     assert listing.status_code == 404
 
@@ -97,7 +110,7 @@ def test_chat_page_in_chromium(running_stack: RunScript) -> None:
     node = shutil.which("node")
     assert node, "node is not installed"
     env = dict(os.environ, PAGE_URL=running_stack.page_url, OUT_DIR=str(OUT_DIR),
-               CHROMIUM=str(CHROMIUM))
+               CHROMIUM=str(CHROMIUM), RETENTION_DAYS=str(RETENTION_DAYS))
     result = subprocess.run(
         [node, "tests/browser.mjs"], cwd=ROOT / "web", env=env,
         capture_output=True, text=True, timeout=900,
@@ -109,4 +122,26 @@ def test_chat_page_in_chromium(running_stack: RunScript) -> None:
     )
     summary = json.loads((OUT_DIR / "summary.json").read_text())
     assert summary["ok"] and summary["axe"]["violations"] == []
+    assert summary["axeConfirm"]["violations"] == []
     assert (OUT_DIR / "chat.png").stat().st_size > 10_000
+    sessions = summary["sessions"]
+    assert sessions["deleted"] != sessions["new"]
+    assert tracker_events(sessions["deleted"]) == 0, "the deleted conversation is still stored"
+    assert tracker_events(sessions["new"]) > 0, "the new conversation was not stored at all"
+
+
+def tracker_events(sender_id: str) -> int:
+    """Events stored for ``sender_id`` in the tracker store endpoints.yml configures."""
+    from sqlalchemy import MetaData, Table, create_engine, func, select
+
+    from bot.services.retention import tracker_store_url
+
+    engine = create_engine(tracker_store_url(ROOT / "endpoints.yml"), future=True)
+    try:
+        events = Table("events", MetaData(), autoload_with=engine)  # Rasa's SQLTrackerStore
+        with engine.connect() as connection:
+            return connection.execute(
+                select(func.count()).select_from(events).where(events.c.sender_id == sender_id)
+            ).scalar_one()
+    finally:
+        engine.dispose()

@@ -2,7 +2,7 @@ from datetime import datetime
 
 import pytest
 
-from bot import clock
+from bot.logic import clock
 
 
 def test_now_honours_override(monkeypatch):

@@ -1,10 +1,9 @@
 """Every response exists in German (the unconditioned default) and English (language: en)."""
 
-from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from bot import ROOT
 
 
 def _language(variation: dict) -> str | None:

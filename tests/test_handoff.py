@@ -8,8 +8,8 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import handoff
-from bot.intents import is_factual
+from actions import common, handoff
+from bot.logic.intents import is_factual
 
 DOMAIN = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text())
 
@@ -114,3 +114,52 @@ def test_the_answer_to_repeat_is_the_one_before_the_language_request():
     assert handoff.last_answered(events[:2] + events[4:]) is None  # nothing answered before
     fallback = events[:2] + [{"event": "action", "name": "action_two_stage_fallback"}] + events[4:]
     assert handoff.last_answered(fallback) is None
+
+
+def test_last_stage_with_the_database_down_logs_the_fault_not_the_message(monkeypatch, caplog):
+    class Repository:
+        def contact(self):
+            raise RuntimeError("database is down")
+
+    monkeypatch.setattr(handoff, "repository", lambda: Repository())
+    question = "Meine Steuernummer ist 123/456/78901"
+    latest = {"text": question, "intent": {"name": "nlu_fallback"}, "intent_ranking": []}
+    tracker_ = Tracker("t", {"language": "de"}, latest, [], False, None, {}, "")
+    dispatcher = CollectingDispatcher()
+    with caplog.at_level("DEBUG"):
+        events = asyncio.run(handoff.ActionDefaultFallback().run(dispatcher, tracker_, DOMAIN))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_service_unavailable"]
+    assert events == [{"event": "rewind", "timestamp": None}]
+    logged = [r for r in caplog.records if r.name == handoff.__name__]
+    assert len(logged) == 1 and logged[0].levelname == "ERROR", caplog.records
+    assert logged[0].exc_info and "database is down" in caplog.text  # the fault, with traceback
+    assert "Steuernummer" not in caplog.text  # never the citizen's words
+
+
+@pytest.mark.parametrize("missing", [None, []])
+def test_an_answer_lacking_its_record_is_the_honest_unknown_with_the_contact(missing,
+                                                                             monkeypatch):
+    class Contact:
+        office_de = office_en = "Amt"
+        email, phone, street, postcode, city, head = "e@x", "1", "s", "p", "c", "h"
+
+    class Repository:
+        def contact(self):
+            return Contact()
+
+    class Lacking(common.KnowledgeAction):
+        topic = "tours"
+
+        def name(self) -> str:
+            return "action_test_lacking"
+
+        def answer(self, dispatcher, tracker, domain, language):
+            common.on_file(missing)
+            raise AssertionError("on_file let a missing record through")
+
+    monkeypatch.setattr(common, "repository", lambda: Repository())
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(Lacking().run(dispatcher, tracker("en"), DOMAIN))
+    assert [(m["response"], m["email"]) for m in dispatcher.messages] == [("utter_unknown",
+                                                                          "e@x")]
+    assert events == [{"event": "slot", "timestamp": None, "name": "topic", "value": "tours"}]

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.cli import main
 from bot.kb import Repository
 from bot.kb.cli import LOOKUPS_HEADER, render_lookups, write_if_changed
 from bot.kb.database import ROOT, database_url
 from bot.kb.loader import load_directory
+from bot.services.cli import main
 from tests.kb_fixtures import KB_DIR, copy_kb, edit, sqlite_url
 
 LOOKUPS = ROOT / "data" / "nlu" / "generated" / "kb_lookups.yml"

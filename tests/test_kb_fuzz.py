@@ -15,7 +15,7 @@ mutates the shipped files in ``data/kb`` 520 times, one to three mutations at a 
   deleted, records duplicated.
 
 Each example runs ``python -m bot kb check`` and ``kb load`` in-process
-(:func:`bot.cli.main`) against a temporary SQLite database that holds the shipped content.
+(:func:`bot.services.cli.main`) against a temporary SQLite database that holds the shipped content.
 Properties: no exception escapes (a traceback fails the test with the mutated files as the
 example); the exit code is 0 or 1, the same for check and load; every error line names one
 of the files; a refused load leaves every table exactly as it was; an accepted load stores
@@ -41,10 +41,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.cli import main
 from bot.kb import Repository
 from bot.kb.database import dispose_engines
-from bot.kb.loader import FILES, load_directory, read_yaml_text
+from bot.kb.loader import load_directory
+from bot.kb.records import FILES
+from bot.kb.yamlfile import read_yaml_text
+from bot.services.cli import main
 from tests.kb_fixtures import KB_DIR, copy_kb, errors_of, only_error
 
 ORIGINAL = {name: (KB_DIR / name).read_text(encoding="utf-8") for name in FILES}
@@ -184,7 +186,7 @@ def test_environment_variable_syntax_is_text_even_after_rasa_registered_it() -> 
     """Rasa adds a "${VAR}" resolver to PyYAML's shared classes; the KB loader ignores it."""
     code = (
         "import rasa.shared.utils.io\n"  # registers ${VAR} expansion on every PyYAML loader
-        "from bot.kb.loader import read_yaml_text\n"
+        "from bot.kb.yamlfile import read_yaml_text\n"
         "print(read_yaml_text('a: ${SMARTCITY_UNSET_VARIABLE}\\nb: !env_var x\\n'))\n"
     )
     result = subprocess.run(

@@ -293,3 +293,25 @@ def test_nul_character_is_rejected(tmp_path: Path) -> None:
     kb = copy_kb(tmp_path)
     edit(kb, "programme.yml", lambda d: d["facts"][0].update(note="a\x00b"))
     assert 'facts[0] (key "about"): field "note": contains a NUL character' in only_error(kb)
+
+
+def test_dropped_fields_are_unknown(tmp_path: Path) -> None:
+    """``place`` (projects) and ``notes_de`` (tours) were never read and left the schema."""
+    kb = copy_kb(tmp_path)
+    edit(kb, "projects.yml", lambda d: d["projects"][9].update(place="Ufer-Elster-Park"))
+    edit(kb, "tours.yml", lambda d: d["tours"][0].update(notes_de="Bitte pünktlich"))
+    assert errors_of(kb) == [
+        f'{kb}/projects.yml: projects[9] (key "solar-street-lights"): field "place": '
+        "unknown field (expected one of: key, kind, number, name_de, name_en, synonyms, "
+        "description_de, description_en, status_de, status_en, links, source, as_of, note)",
+        f'{kb}/tours.yml: tours[0] (key "tour-2023-06-10"): field "notes_de": '
+        "unknown field (expected one of: key, date, start, end, mode, meeting_point_de, "
+        "meeting_point_en, source, as_of)",
+    ]
+
+
+def test_null_counts_as_left_out(tmp_path: Path) -> None:
+    kb = copy_kb(tmp_path)
+    edit(kb, "projects.yml", lambda d: d["projects"][3].update(synonyms=None, number=None))
+    project = load_directory(kb).projects[3]
+    assert (project.key, project.synonyms, project.number) == ("smart-city-cockpit", (), None)

@@ -14,11 +14,14 @@ from datetime import date, time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect, text
 
-from bot.kb import KnowledgeBaseError, Repository
+from bot.kb import KnowledgeBaseError, Project, Repository
 from bot.kb.cli import load
 from bot.kb.database import dispose_engines, drop_tables, get_engine, is_current, store
 from bot.kb.loader import content_hash, load_directory, to_documents, write_directory
+from bot.kb.models import TABLES
+from bot.kb.records import SECTIONS
 from tests.kb_fixtures import (
     KB_DIR,
     PostgresServer,
@@ -63,6 +66,10 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+def project_by_key(repository: Repository, key: str) -> Project | None:
+    return next((p for p in repository.projects() if p.key == key), None)
+
+
 @pytest.fixture
 def loaded(db_url: str) -> Repository:
     load(KB_DIR, db_url)
@@ -93,12 +100,12 @@ def test_projects_ordered_by_kind_then_number(loaded: Repository) -> None:
     names = [p.name_de.casefold() for p in implementation]
     assert names == sorted(names) and len(implementation) == 8
     assert loaded.projects("pilot") == projects[:14]
-    lights = loaded.project("solar-street-lights")
-    assert lights is not None and lights.place == "Ufer-Elster-Park"
+    lights = project_by_key(loaded, "solar-street-lights")
+    assert lights is not None and lights.number == 10 and lights.kind == "pilot"
     assert "Solarlaternen" in lights.synonyms and isinstance(lights.synonyms, tuple)
-    cockpit = loaded.project("smart-city-cockpit")
+    cockpit = project_by_key(loaded, "smart-city-cockpit")
     assert cockpit is not None and cockpit.links == ("https://cockpit.gera.de",)
-    assert loaded.project("unknown-project") is None
+    assert project_by_key(loaded, "unknown-project") is None
 
 
 def test_tours_sorted_by_date_not_file_order(loaded: Repository) -> None:
@@ -135,7 +142,7 @@ def test_hours_closures_contact(loaded: Repository) -> None:
 
 def test_records_are_frozen_and_detached(loaded: Repository, db_url: str) -> None:
     tour = loaded.tours()[0]
-    project = loaded.project("smart-city-cockpit")
+    project = project_by_key(loaded, "smart-city-cockpit")
     dispose_engines()  # no session or connection left behind them
     assert tour.meeting_point_de and project is not None and project.synonyms
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -195,7 +202,7 @@ def test_hostile_values_come_back_unchanged(db_url: str, tmp_path: Path) -> None
             document["facts"][i]["note"] = value
 
     edit(kb, "programme.yml", programme)
-    edit(kb, "projects.yml", lambda d: d["projects"][0].update(synonyms=HOSTILE, place=HOSTILE[1]))
+    edit(kb, "projects.yml", lambda d: d["projects"][0].update(synonyms=HOSTILE, note=HOSTILE[1]))
     edit(kb, "tours.yml", lambda d: d["tours"][0].update(meeting_point_en=HOSTILE[0]))
     edit(kb, "contact.yml", lambda d: d["contact"].update(head=HOSTILE[3]))
     load(kb, db_url)
@@ -203,9 +210,9 @@ def test_hostile_values_come_back_unchanged(db_url: str, tmp_path: Path) -> None
     facts = repository.facts()
     assert [f.text_de for f in facts[: len(HOSTILE)]] == HOSTILE
     assert [f.note for f in facts[: len(HOSTILE)]] == HOSTILE
-    project = repository.project("citizen-service-portal")
+    project = project_by_key(repository, "citizen-service-portal")
     assert project is not None and project.synonyms == tuple(HOSTILE)
-    assert project.place == HOSTILE[1]
+    assert project.note == HOSTILE[1]
     assert repository.tours()[0].meeting_point_en == HOSTILE[0]
     contact = repository.contact()
     assert contact is not None and contact.head == HOSTILE[3]
@@ -257,15 +264,42 @@ def test_database_error_rolls_back_the_whole_load(db_url: str) -> None:
 def test_schema_version_change_rebuilds_tables(db_url: str) -> None:
     load(KB_DIR, db_url)
     engine = get_engine(db_url)
-    from sqlalchemy import text  # simulate a database written by an older schema
-
-    with engine.begin() as connection:
+    with engine.begin() as connection:  # simulate a database written by an older schema
         connection.execute(text("UPDATE kb_meta SET value = '0' WHERE name = 'schema_version'"))
         connection.execute(text("DROP TABLE kb_contact"))
     assert not is_current(content_hash(KB_DIR), db_url)
     assert load(KB_DIR, db_url, if_changed=True).startswith("loaded")
     assert Repository(db_url).contact() is not None
     assert is_current(content_hash(KB_DIR), db_url)
+
+
+def test_database_columns_are_the_record_fields(loaded: Repository, db_url: str) -> None:
+    """The tables are derived from the records: one column per pydantic field, plus position."""
+    inspector = inspect(get_engine(db_url))
+    for section in SECTIONS:
+        columns = inspector.get_columns(TABLES[section.record].name)
+        fields = section.record.__pydantic_model__.__fields__
+        assert {column["name"] for column in columns} == {"position", *fields}, section.name
+
+
+def test_tables_of_an_older_schema_do_not_block_the_rebuild(db_url: str) -> None:
+    """Schema 1 had child tables referencing kb_project (PostgreSQL refuses to drop that)."""
+    engine = get_engine(db_url)
+    with engine.begin() as connection:
+        for statement in (
+            "CREATE TABLE kb_meta (name VARCHAR(64) PRIMARY KEY, value TEXT NOT NULL)",
+            "INSERT INTO kb_meta VALUES ('schema_version', '1')",
+            "CREATE TABLE kb_project (key VARCHAR(200) PRIMARY KEY, place TEXT)",
+            "CREATE TABLE kb_project_synonym (id INTEGER PRIMARY KEY, "
+            "project_key VARCHAR(200) NOT NULL REFERENCES kb_project (key), text TEXT)",
+            "INSERT INTO kb_project VALUES ('solar-street-lights', 'Ufer-Elster-Park')",
+            "INSERT INTO kb_project_synonym VALUES (1, 'solar-street-lights', 'Solarlaternen')",
+        ):
+            connection.execute(text(statement))
+    assert not is_current(content_hash(KB_DIR), db_url)
+    assert load(KB_DIR, db_url, if_changed=True).startswith("loaded")
+    assert "kb_project_synonym" not in inspect(engine).get_table_names()
+    assert Repository(db_url).snapshot() == load_directory(KB_DIR)
 
 
 def test_empty_database_gives_a_clear_error(db_url: str) -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.language import choose_language, detect, normalise
+from bot.logic.language import choose_language, detect, normalise
 
 
 @pytest.mark.parametrize(

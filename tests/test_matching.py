@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.matching import best_match
+from bot.logic.matching import best_match
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.bench.scope import predict
-from bot.nlu_eval import heldout_examples, oos_examples, scope_scores, scores
+from tools.bench.scope import predict
+from tools.nlu_eval import heldout_examples, oos_examples, scope_scores, scores
 
 # Measured 0.851 (de) and 0.897 (en) when the set was written; a drop below this is a bug.
 ACCURACY_FLOOR = 0.8
-# Scope floors, a little below what `python -m bot.bench.scope` measured on the trained
+# Scope floors, a little below what `python -m tools.bench.scope` measured on the trained
 # model (docs/nlu-experiments.md, "Scope"):
 # final-intent accuracy and fallback share on the in-scope set, wrong answers (SMARTCity
 # facts) on the out-of-scope set.
@@ -53,7 +53,7 @@ def test_held_out_accuracy_stays_above_the_floor(heldout_predictions, language):
 
 def test_held_out_questions_are_answered_in_their_language(heldout_predictions):
     """The language component, run without a conversation, on every held-out question."""
-    from bot.language import choose_language
+    from bot.logic.language import choose_language
 
     wrong = [p.text for p in heldout_predictions
              if len(p.text.split()) >= 3

@@ -5,8 +5,8 @@ import pytest
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.nlu_choice import chosen_button, offered_buttons, parse_payload
-from bot.nlu_guard import clean_text, trim_courtesy
+from bot.plugins.nlu_choice import chosen_button, offered_buttons, parse_payload
+from bot.plugins.nlu_guard import clean_text, trim_courtesy
 
 
 @pytest.mark.parametrize(("raw", "question"), [
@@ -87,7 +87,7 @@ def test_scope_gate_turns_a_confident_factual_intent_out_of_scope_only_when_it_s
     from rasa.shared.nlu.training_data.message import Message
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
-    from bot.nlu_scope import ScopeGate
+    from bot.plugins.nlu_scope import ScopeGate
 
     def example(text: str, intent: str) -> Message:
         return Message(data={"text": text, "intent": intent})
@@ -123,7 +123,7 @@ def test_scope_gate_turns_a_confident_factual_intent_out_of_scope_only_when_it_s
 
 
 def test_an_unsure_message_takes_the_reading_that_fits_the_topic():
-    from bot.nlu_context import contextual_choice
+    from bot.plugins.nlu_context import contextual_choice
 
     ranking = [{"name": "nlu_fallback", "confidence": 0.6},
                {"name": "programme_duration", "confidence": 0.45},

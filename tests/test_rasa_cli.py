@@ -1,6 +1,6 @@
 """The rasa CLI works in the repository as in any Rasa project, with ``SPACY_MODEL`` unset.
 
-``config.yml`` names ``bot.nlu_spacy.SpacyNLP``, which finds the German pipeline built at
+``config.yml`` names ``bot.plugins.nlu_spacy.SpacyNLP``, which finds the German pipeline built at
 set-up (``var/spacy/de_gera``) by itself. The subprocess tests run the real ``rasa`` commands
 with ``SPACY_MODEL`` removed from the environment:
 
@@ -124,7 +124,7 @@ def _quick_config() -> dict[str, Any]:
 
 def test_rasa_train_and_test_nlu_on_a_small_split(built_pipeline: Path, tmp_path: Path) -> None:
     config = _quick_config()
-    assert "bot.nlu_spacy.SpacyNLP" in [c["name"] for c in config["pipeline"]]
+    assert "bot.plugins.nlu_spacy.SpacyNLP" in [c["name"] for c in config["pipeline"]]
     assert all("model" not in c for c in config["pipeline"] if "Spacy" in c["name"])
     train, test = _small_split()
     (tmp_path / "config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -165,13 +165,13 @@ def test_rasa_train_and_test_nlu_on_a_small_split(built_pipeline: Path, tmp_path
         assert handle is not None
         metadata = json.loads(handle.read())
     uses = {node["uses"] for node in metadata["predict_schema"]["nodes"].values()}
-    assert "bot.nlu_spacy.SpacyNLP" in uses
+    assert "bot.plugins.nlu_spacy.SpacyNLP" in uses
 
 
 # -- how the model is chosen ---------------------------------------------------------------
 def test_model_spec_config_then_environment_then_default(monkeypatch) -> None:
-    from bot.nlu_spacy import model_spec, resolve
-    from bot.spacy_pipeline import DEFAULT_PIPELINE
+    from bot.plugins.nlu_spacy import model_spec, resolve
+    from bot.services.spacy_pipeline import DEFAULT_PIPELINE
 
     monkeypatch.delenv("SPACY_MODEL", raising=False)
     assert model_spec(None) == DEFAULT_PIPELINE == "var/spacy/de_gera"
@@ -185,7 +185,7 @@ def test_model_spec_config_then_environment_then_default(monkeypatch) -> None:
 
 
 def test_relative_paths_resolve_from_the_repository(monkeypatch, tmp_path: Path) -> None:
-    from bot.nlu_spacy import resolve
+    from bot.plugins.nlu_spacy import resolve
 
     monkeypatch.chdir(tmp_path)
     assert resolve("var/spacy/de_gera") == str(PIPELINE)
@@ -197,7 +197,7 @@ def test_relative_paths_resolve_from_the_repository(monkeypatch, tmp_path: Path)
 def test_switching_the_model_changes_the_training_fingerprint(monkeypatch) -> None:
     from rasa.engine.training import fingerprinting
 
-    from bot.nlu_spacy import SpacyNLP
+    from bot.plugins.nlu_spacy import SpacyNLP
 
     def key() -> str:
         return fingerprinting.calculate_fingerprint_key(
@@ -215,7 +215,7 @@ def test_switching_the_model_changes_the_training_fingerprint(monkeypatch) -> No
 def test_missing_pipeline_is_a_clear_error(monkeypatch, tmp_path: Path) -> None:
     from rasa.nlu.model import InvalidModelError
 
-    from bot.nlu_spacy import SpacyNLP
+    from bot.plugins.nlu_spacy import SpacyNLP
 
     monkeypatch.setenv("SPACY_MODEL", str(tmp_path / "nowhere"))
     with pytest.raises(InvalidModelError, match="not found"):
@@ -239,7 +239,7 @@ def test_provider_is_recognised_by_rasa(monkeypatch) -> None:
     model_config = DefaultV1Recipe().graph_config_for_recipe(config, {})
     nodes = model_config.train_schema.nodes
     provider = next(name for name, node in nodes.items() if node.uses.__name__ == "SpacyNLP")
-    assert nodes[provider].uses.__module__ == "bot.nlu_spacy"
+    assert nodes[provider].uses.__module__ == "bot.plugins.nlu_spacy"
     parser = next(
         n for n in nodes.values() if n.uses.__name__ == "SpacyNLP" and n is not nodes[provider]
     )

@@ -1,34 +1,335 @@
-"""Conversations older than the retention period are deleted, newer ones stay."""
+"""Retention purge and erasure (GDPR Art. 17) on the tracker store endpoints.yml configures.
 
+The tracker tables are made by Rasa itself (its SQLTrackerStore built from the same
+endpoints file, saving real trackers), on SQLite and on a throw-away PostgreSQL server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, create_engine, select
+import pytest
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import read_endpoint_config
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, create_engine, select
+from sqlalchemy.engine import make_url
 
-from bot.retention import purge
+from bot import ROOT
+from bot.services import retention
+from bot.services.cli import main
+from bot.services.retention import (
+    CitizenTable,
+    RetentionError,
+    describe,
+    forget,
+    purge,
+    register,
+    retention_days,
+    tracker_store_url,
+)
+from tests.kb_fixtures import PostgresServer, find_pg_bin
+
+DAY = 86400
+NOW = time.time()
+EVENTS = SQLTrackerStore.SQLEvent.__table__
 
 
-def _store(url: str, timestamps: list[float]) -> None:
+@pytest.fixture(scope="module")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A private PostgreSQL cluster for this module (tests/kb_fixtures.py)."""
+    bin_dir = find_pg_bin()
+    if bin_dir is None:
+        pytest.fail("PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin/initdb): "
+                    "run scripts/test-deps.sh, or deselect with -m 'not postgres'")
+    server = PostgresServer(bin_dir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+SQLITE_ENDPOINTS = """\
+action_endpoint:
+  url: "http://localhost:5055/webhook"
+tracker_store:
+  type: SQL
+  dialect: "sqlite"
+  db: "var/trackers.db"
+"""
+
+# As a deployment would write it: host, port and user from the environment (Rasa's ${...}).
+POSTGRES_ENDPOINTS = """\
+tracker_store:
+  type: SQL
+  dialect: postgresql
+  url: ${RETENTION_TEST_PG_HOST}
+  port: ${RETENTION_TEST_PG_PORT}
+  db: kbtest
+  username: ${RETENTION_TEST_PG_USER}
+"""
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def endpoints(request: pytest.FixtureRequest, tmp_path: Path,
+              monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An endpoints.yml in tmp_path naming the store; the working directory is tmp_path,
+    as `rasa run` resolves the relative SQLite path against it."""
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "endpoints.yml"
+    if request.param == "sqlite":
+        (tmp_path / "var").mkdir()
+        path.write_text(SQLITE_ENDPOINTS, encoding="utf-8")
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        monkeypatch.setenv("RETENTION_TEST_PG_HOST", "127.0.0.1")
+        monkeypatch.setenv("RETENTION_TEST_PG_PORT", str(server.port))
+        monkeypatch.setenv("RETENTION_TEST_PG_USER", "postgres")
+        path.write_text(POSTGRES_ENDPOINTS, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def store(endpoints: Path) -> Iterator[SQLTrackerStore]:
+    """Rasa's tracker store, built by Rasa from the same endpoints file; starts empty."""
+    created = TrackerStore.create(read_endpoint_config(str(endpoints), "tracker_store"),
+                                  Domain.empty())
+    assert isinstance(created, SQLTrackerStore)
+    with created.engine.begin() as connection:
+        connection.execute(EVENTS.delete())
+    yield created
+    created.engine.dispose()
+
+
+def save(store: SQLTrackerStore, sender: str, turns: list[tuple[str, float]]) -> None:
+    """Save a conversation: per (text, time) the citizen's message, a reply and a listen."""
+    tracker = DialogueStateTracker.from_events(sender, [])
+    for text, stamp in turns:
+        tracker.update(UserUttered(text, timestamp=stamp))
+        tracker.update(BotUttered(f"re: {text}", timestamp=stamp))
+        tracker.update(ActionExecuted("action_listen", timestamp=stamp))
+    asyncio.run(store.save(tracker))
+
+
+def rows(store: SQLTrackerStore, sender: str) -> list[str]:
+    """The stored event data of one sender, in order."""
+    with store.engine.connect() as connection:
+        query = select(EVENTS.c.data).where(EVENTS.c.sender_id == sender).order_by(EVENTS.c.id)
+        return [row[0] for row in connection.execute(query)]
+
+
+def texts(store: SQLTrackerStore, sender: str) -> list[str]:
+    tracker = asyncio.run(store.retrieve_full_tracker(sender))
+    if tracker is None:
+        return []
+    return [event.text for event in tracker.events if isinstance(event, UserUttered)]
+
+
+def test_purge_deletes_old_events_and_keeps_recent(store, endpoints):
+    save(store, "citizen-a", [("forty days", NOW - 40 * DAY), ("thirty-one", NOW - 31 * DAY),
+                              ("twenty-nine", NOW - 29 * DAY), ("a minute", NOW - 60)])
+    save(store, "citizen-b", [("old b", NOW - 90 * DAY)])
+
+    assert purge(endpoints, days=30, now=NOW) == 3 * 3
+    assert texts(store, "citizen-a") == ["twenty-nine", "a minute"]
+    assert rows(store, "citizen-b") == []
+
+
+def test_purge_default_period_comes_from_the_environment(store, endpoints, monkeypatch, capsys):
+    save(store, "citizen-a", [("eleven days", NOW - 11 * DAY), ("nine days", NOW - 9 * DAY)])
+    monkeypatch.setenv("SMARTCITY_RETENTION_DAYS", "10")
+
+    assert main(["trackers", "purge", "--endpoints", str(endpoints)]) == 0
+    assert "deleted 3 records" in capsys.readouterr().out
+    assert texts(store, "citizen-a") == ["nine days"]
+
+
+def test_forget_erases_one_sender_and_nothing_else(store, endpoints):
+    save(store, "citizen-a", [("my name is Erika Muster", NOW - 5 * DAY), ("bye", NOW - 60)])
+    save(store, "citizen-b", [("Wann haben Sie geöffnet?", NOW - 60)])
+    kept = rows(store, "citizen-b")
+
+    assert forget("citizen-a", endpoints) == 2 * 3
+    assert rows(store, "citizen-a") == []
+    assert rows(store, "citizen-b") == kept
+    assert forget("citizen-a", endpoints) == 0
+
+
+def test_after_forget_a_new_message_starts_afresh(store, endpoints):
+    """A running Rasa keeps its SQLTrackerStore; it reads the tracker from the database on
+    every message (no cache), so nothing of the erased conversation comes back."""
+    save(store, "citizen-a", [("secret", NOW - 60)])
+    assert asyncio.run(store.retrieve("citizen-a")) is not None
+
+    forget("citizen-a", endpoints)
+
+    assert asyncio.run(store.retrieve("citizen-a")) is None
+    tracker = asyncio.run(store.get_or_create_tracker("citizen-a"))
+    tracker.update(UserUttered("hello again", timestamp=NOW))
+    asyncio.run(store.save(tracker))
+    assert texts(store, "citizen-a") == ["hello again"]
+    assert not any("secret" in data for data in rows(store, "citizen-a"))
+
+
+def test_forget_command(store, endpoints, capsys):
+    save(store, "citizen-a", [("hello", NOW - 60)])
+    save(store, "citizen-b", [("hi", NOW - 60)])
+
+    assert main(["forget", "citizen-a", "--endpoints", str(endpoints)]) == 0
+    assert "erased 3 records of sender 'citizen-a'" in capsys.readouterr().out
+    assert rows(store, "citizen-a") == []
+    assert len(rows(store, "citizen-b")) == 3
+
+
+def test_forget_command_takes_a_telegram_group_id(store, endpoints, capsys):
+    """Telegram group chats have negative ids; argparse must not read them as options."""
+    save(store, "-1001234567890", [("hallo", NOW - 60)])
+    assert main(["forget", "-1001234567890", "--endpoints", str(endpoints)]) == 0
+    assert "erased 3 records" in capsys.readouterr().out
+    assert rows(store, "-1001234567890") == []
+
+
+@pytest.mark.parametrize("sender", ["", "   ", "a\nb", "a\x00b"])
+def test_forget_refuses_an_invalid_sender(tmp_path, sender, capsys):
+    path = tmp_path / "endpoints.yml"
+    path.write_text(SQLITE_ENDPOINTS, encoding="utf-8")
+    with pytest.raises(ValueError):
+        forget(sender, path)
+    assert main(["forget", sender, "--endpoints", str(path)]) == 2
+    assert "sender id" in capsys.readouterr().err
+
+
+def test_forget_command_exit_codes_as_staff_see_them(tmp_path):
+    """The real entry point: `python -m bot forget ...`."""
+    path = tmp_path / "endpoints.yml"
+    path.write_text(SQLITE_ENDPOINTS, encoding="utf-8")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, text=True,
+                              capture_output=True, timeout=120, env=os.environ)
+
+    empty = run("forget", "", "--endpoints", str(path))
+    assert empty.returncode == 2, empty.stderr
+    assert "sender id is empty" in empty.stderr
+    nothing = run("forget", "nobody", "--endpoints", str(path))
+    assert nothing.returncode == 0, nothing.stderr
+    assert "erased 0 records" in nothing.stdout
+    assert "Warning" not in nothing.stderr
+
+
+UNSUPPORTED = {
+    "in memory (no tracker_store)": "action_endpoint:\n  url: http://localhost:5055/webhook\n",
+    "redis": "tracker_store:\n  type: redis\n  url: localhost\n",
+    "mongod": "tracker_store:\n  type: mongod\n  url: mongodb://localhost:27017\n",
+    "custom": "tracker_store:\n  type: some.module.Store\n",
+    "in-memory SQLite": "tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: ''\n",
+}
+
+
+@pytest.mark.parametrize("content", UNSUPPORTED.values(), ids=UNSUPPORTED.keys())
+def test_a_store_we_cannot_purge_is_an_error(tmp_path, content, capsys):
+    path = tmp_path / "endpoints.yml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(RetentionError):
+        purge(path, days=30)
+    with pytest.raises(RetentionError):
+        forget("citizen-a", path)
+    assert main(["trackers", "purge", "--endpoints", str(path)]) == 1
+    assert str(path) in capsys.readouterr().err
+
+
+def test_missing_or_unreadable_endpoints_is_an_error(tmp_path, monkeypatch):
+    with pytest.raises(RetentionError, match="not found"):
+        purge(tmp_path / "missing.yml", days=30)
+    path = tmp_path / "endpoints.yml"
+    path.write_text(POSTGRES_ENDPOINTS, encoding="utf-8")
+    monkeypatch.delenv("RETENTION_TEST_PG_HOST", raising=False)
+    with pytest.raises(RetentionError, match="RETENTION_TEST_PG_HOST"):
+        purge(path, days=30)
+
+
+def test_the_store_is_built_as_rasa_builds_it(tmp_path, monkeypatch):
+    path = tmp_path / "endpoints.yml"
+    path.write_text(POSTGRES_ENDPOINTS.replace("username:", "password: ${PW}\n  username:"),
+                    encoding="utf-8")
+    monkeypatch.setenv("RETENTION_TEST_PG_HOST", "db.example.org")
+    monkeypatch.setenv("RETENTION_TEST_PG_PORT", "6543")
+    monkeypatch.setenv("RETENTION_TEST_PG_USER", "rasa")
+    monkeypatch.setenv("PW", "s3cret")
+    url = tracker_store_url(path)
+    assert url == make_url("postgresql://rasa:s3cret@db.example.org:6543/kbtest")
+    assert "s3cret" not in describe(url)
+    # The shipped endpoints.yml, with `make run`'s working directory.
+    monkeypatch.chdir(ROOT)
+    assert describe(tracker_store_url()) == f"SQLite {ROOT / 'var' / 'trackers.db'}"
+
+
+def test_purge_before_rasa_ever_ran(tmp_path, monkeypatch):
+    """No tracker database yet: nothing to delete, and no empty file created."""
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "endpoints.yml"
+    path.write_text(SQLITE_ENDPOINTS, encoding="utf-8")
+    (tmp_path / "var").mkdir()
+    assert purge(path, days=30) == 0
+    assert forget("citizen-a", path) == 0
+    assert not (tmp_path / "var" / "trackers.db").exists()
+
+
+def test_retention_days(monkeypatch, tmp_path, capsys):
+    monkeypatch.delenv("SMARTCITY_RETENTION_DAYS", raising=False)
+    assert retention_days() == 30
+    monkeypatch.setenv("SMARTCITY_RETENTION_DAYS", "7")
+    assert retention_days() == 7
+    path = tmp_path / "endpoints.yml"
+    path.write_text(SQLITE_ENDPOINTS, encoding="utf-8")
+    for wrong in ("thirty", "0", "-5"):
+        monkeypatch.setenv("SMARTCITY_RETENTION_DAYS", wrong)
+        with pytest.raises(RetentionError):
+            retention_days()
+        assert main(["trackers", "purge", "--endpoints", str(path)]) == 1
+        assert "SMARTCITY_RETENTION_DAYS" in capsys.readouterr().err
+    with pytest.raises(RetentionError):
+        purge(path, days=0)
+
+
+def test_a_registered_table_is_erased_and_purged_too(store, endpoints, tmp_path, monkeypatch):
+    """A later table holding citizen text (say, an unanswered-question log in another
+    database, with a DateTime column) only needs to register itself."""
+    monkeypatch.setattr(retention, "CITIZEN_TABLES", list(retention.CITIZEN_TABLES))
+    url = make_url(f"sqlite:///{tmp_path / 'log.sqlite3'}")
+    log = Table("unanswered", MetaData(), Column("id", Integer, primary_key=True),
+                Column("conversation", String(255)), Column("text", String(2000)),
+                Column("asked", DateTime))
     engine = create_engine(url, future=True)
-    events = Table("events", MetaData(), Column("id", Integer, primary_key=True),
-                   Column("sender_id", String(255)), Column("timestamp", Float))
-    events.metadata.create_all(engine)
+    log.metadata.create_all(engine)
+    asked = datetime.utcfromtimestamp(NOW)
     with engine.begin() as connection:
-        for number, stamp in enumerate(timestamps):
-            connection.execute(events.insert().values(sender_id=f"s{number}", timestamp=stamp))
+        connection.execute(log.insert(), [
+            {"conversation": "citizen-a", "text": "old", "asked": asked - timedelta(days=40)},
+            {"conversation": "citizen-a", "text": "new", "asked": asked - timedelta(days=1)},
+            {"conversation": "citizen-b", "text": "b old", "asked": asked - timedelta(days=40)},
+            {"conversation": "citizen-b", "text": "b new", "asked": asked - timedelta(days=1)},
+        ])
+    register(CitizenTable("unanswered questions", lambda: log, "conversation", lambda _: url,
+                          time_column="asked"))
+    save(store, "citizen-a", [("tracked", NOW - 60)])
+
+    def left() -> list[tuple[str, str]]:
+        with engine.connect() as connection:
+            return sorted(connection.execute(select(log.c.conversation, log.c.text)).all())
+
+    assert purge(endpoints, days=30, now=NOW) == 2
+    assert left() == [("citizen-a", "new"), ("citizen-b", "b new")]
+    assert forget("citizen-a", endpoints) == 3 + 1
+    assert left() == [("citizen-b", "b new")]
     engine.dispose()
-
-
-def test_purge_deletes_only_old_events(tmp_path):
-    url = f"sqlite:///{tmp_path / 'trackers.db'}"
-    now = time.time()
-    _store(url, [now - 40 * 86400, now - 31 * 86400, now - 29 * 86400, now - 60])
-    assert purge(url, days=30, now=now) == 2
-    engine = create_engine(url, future=True)
-    with engine.connect() as connection:
-        left = connection.execute(select(Table("events", MetaData(),
-                                               autoload_with=engine).c.sender_id)).all()
-    assert sorted(row[0] for row in left) == ["s2", "s3"]
-
-
-def test_purge_without_store_does_nothing(tmp_path):
-    assert purge(f"sqlite:///{tmp_path / 'none.db'}", days=30) == 0

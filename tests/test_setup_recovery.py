@@ -14,7 +14,7 @@ without manual steps. The random delays come from a seed printed in every failur
   detection: an interrupted dependency update (the venv's marker left behind) is removed
   and started anew, and the issue's venv without pip (``python -m venv --without-pip``),
   even under a stamp that looks valid, is repaired completely.
-- spaCy pipeline (``bot.spacy_pipeline.build``): built for real into a temporary target
+- spaCy pipeline (``bot.services.spacy_pipeline.build``): built for real into a temporary target
   and killed at random points while it writes, checks and renames (a fresh build, then
   rebuilds over a pipeline); the target is always either absent or complete (the same
   files as a complete build), a rebuild never loses the old pipeline, and the next build
@@ -238,7 +238,7 @@ def test_interrupted_venv_setup_recovers(probe_repo: Path, rng: random.Random) -
 # thinc imports TensorFlow when it is installed (7 s); the build does not need it.
 BUILD = (
     "import sys; sys.modules['tensorflow'] = None; from pathlib import Path; "
-    "from bot.spacy_pipeline import build; build(Path(sys.argv[1]))"
+    "from bot.services.spacy_pipeline import build; build(Path(sys.argv[1]))"
 )
 
 
@@ -291,9 +291,10 @@ def test_interrupted_spacy_build_never_leaves_a_half_pipeline(
 
 
 def test_makefile_rebuilds_a_pipeline_without_its_config(tmp_path: Path) -> None:
-    (tmp_path / "bot").mkdir()
+    source = Path("bot") / "services" / "spacy_pipeline.py"
+    (tmp_path / source.parent).mkdir(parents=True)
     shutil.copy2(ROOT / "Makefile", tmp_path / "Makefile")
-    shutil.copy2(ROOT / "bot" / "spacy_pipeline.py", tmp_path / "bot" / "spacy_pipeline.py")
+    shutil.copy2(ROOT / source, tmp_path / source)
     pipeline = tmp_path / "var" / "spacy" / "de_gera"
     pipeline.mkdir(parents=True)
     (pipeline / "meta.json").write_text("{}")

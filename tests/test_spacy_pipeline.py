@@ -27,7 +27,7 @@ def test_german_lemmas(nlp):
 
 
 def test_build_is_reproducible(tmp_path: Path):
-    from bot.spacy_pipeline import build
+    from bot.services.spacy_pipeline import build
 
     target = build(tmp_path / "de_gera")
     assert (target / "meta.json").exists()

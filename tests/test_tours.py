@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from bot import tours
-from bot.clock import BERLIN
+from bot.logic import tours
+from bot.logic.clock import BERLIN
 
 
 @dataclass(frozen=True)

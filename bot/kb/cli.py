@@ -13,8 +13,9 @@ from pathlib import Path
 
 from bot.kb import KnowledgeBaseError
 from bot.kb.database import database_url, is_current, store
-from bot.kb.loader import DEFAULT_DIR, WEEKDAYS, content_hash, load_directory, write_directory
-from bot.kb.records import KnowledgeBase
+from bot.kb.fields import WEEKDAYS
+from bot.kb.loader import DEFAULT_DIR, content_hash, load_directory, write_directory
+from bot.kb.records import Fact, KnowledgeBase, Project
 from bot.kb.repository import Repository
 
 TOPICS = ("programme", "projects", "tours", "hours", "contact")
@@ -85,9 +86,8 @@ def format_topic(topic: str, repository: Repository) -> str:
                 f"[{fact.key}] (as of {fact.as_of}, {fact.source})",
                 f"  de: {fact.text_de}",
                 f"  en: {fact.text_en}",
+                *_note(fact),
             ]
-            if fact.note:
-                lines.append(f"  note: {fact.note}")
     elif topic == "projects":
         for p in repository.projects():
             number = f" {p.number}" if p.number is not None else ""
@@ -96,11 +96,10 @@ def format_topic(topic: str, repository: Repository) -> str:
                 f"  synonyms: {', '.join(p.synonyms) or '-'}",
                 f"  de: {p.description_de}",
                 f"  en: {p.description_en}",
-                f"  status: {p.status_de} / {p.status_en}; place: {p.place or '-'}",
+                f"  status: {p.status_de} / {p.status_en}",
                 f"  links: {', '.join(p.links) or '-'}; as of {p.as_of}, {p.source}",
+                *_note(p),
             ]
-            if p.note:
-                lines.append(f"  note: {p.note}")
     elif topic == "tours":
         for t in repository.tours():
             lines.append(
@@ -128,6 +127,10 @@ def format_topic(topic: str, repository: Repository) -> str:
     else:
         raise KnowledgeBaseError(f"unknown topic {topic!r} (expected: {', '.join(TOPICS)})")
     return "\n".join(lines)
+
+
+def _note(record: Fact | Project) -> list[str]:
+    return [f"  note: {record.note}"] if record.note else []
 
 
 # command handlers ---------------------------------------------------------------------------
@@ -178,7 +181,7 @@ def _guarded(handler):  # type: ignore[no-untyped-def]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``kb`` command to the parser built in bot/cli.py."""
+    """Add the ``kb`` command to the parser built in bot/services/cli.py."""
     kb = subparsers.add_parser(
         "kb",
         help="knowledge base (data/kb -> database)",

@@ -11,29 +11,16 @@ import os
 import threading
 from pathlib import Path
 
-from sqlalchemy import create_engine, delete, inspect, select
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import MetaData, create_engine, delete, insert, inspect, select
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bot import ROOT
 from bot.kb import KnowledgeBaseError
-from bot.kb.models import (
-    CONTENT_TABLES,
-    SCHEMA_VERSION,
-    Base,
-    ClosureRow,
-    ContactRow,
-    FactRow,
-    MetaRow,
-    OpeningHoursRow,
-    ProjectLinkRow,
-    ProjectRow,
-    ProjectSynonymRow,
-    TourRow,
-)
-from bot.kb.records import KnowledgeBase
+from bot.kb.models import SCHEMA_VERSION, TABLES, meta_table, metadata, to_row
+from bot.kb.records import SECTIONS, KnowledgeBase
 
-ROOT = Path(__file__).resolve().parents[2]
 URL_VARIABLE = "SMARTCITY_DB_URL"
 
 _engines: dict[str, Engine] = {}
@@ -78,19 +65,29 @@ def dispose_engines() -> None:
 
 def drop_tables(url: str | None = None) -> None:
     """Remove every knowledge-base table (tests; the next load rebuilds from the files)."""
-    engine = get_engine(url)
-    with engine.begin() as connection:
-        Base.metadata.drop_all(connection, tables=[*CONTENT_TABLES, MetaRow.__table__])
+    with get_engine(url).begin() as connection:
+        _drop_kb_tables(connection)
+
+
+def _drop_kb_tables(connection: Connection) -> None:
+    """Drop every ``kb_`` table the database has, including those of older schemas.
+
+    They are read from the database, not taken from the current models, so a table an older
+    schema had (which may still reference a current one) cannot block the rebuild.
+    """
+    found = MetaData()
+    found.reflect(connection, only=lambda name, _: name.startswith("kb_"))
+    found.drop_all(connection)
 
 
 def read_meta(url: str | None = None) -> dict[str, str]:
     """Stored metadata (schema_version, content_hash); empty when nothing was loaded yet."""
     engine = get_engine(url)
     try:
-        if not inspect(engine).has_table(MetaRow.__tablename__):
+        if not inspect(engine).has_table(meta_table.name):
             return {}
         with Session(engine) as session:
-            return {row.name: row.value for row in session.scalars(select(MetaRow))}
+            return dict(session.execute(select(meta_table.c.name, meta_table.c.value)).all())
     except SQLAlchemyError as exc:
         raise KnowledgeBaseError(f"{_safe(url)}: cannot read the knowledge base: {exc}") from exc
 
@@ -99,7 +96,7 @@ def is_current(content_hash: str, url: str | None = None) -> bool:
     """True when the database holds exactly these files under the current schema."""
     meta = read_meta(url)
     return (
-        meta.get("schema_version") == str(SCHEMA_VERSION)
+        meta.get("schema_version") == SCHEMA_VERSION
         and meta.get("content_hash") == content_hash
     )
 
@@ -107,133 +104,38 @@ def is_current(content_hash: str, url: str | None = None) -> bool:
 def store(kb: KnowledgeBase, content_hash: str, url: str | None = None) -> None:
     """Replace all content with ``kb`` in one transaction (a failure leaves the old content).
 
-    Missing tables are created; a different stored schema version drops and recreates the
-    knowledge-base tables first (rebuild-from-files policy).
+    Unless the database holds the current schema, every ``kb_`` table is dropped and the
+    tables are created anew first (rebuild-from-files policy).
     """
     engine = get_engine(url)
     try:
         with Session(engine) as session, session.begin():
             connection = session.connection()
-            inspector = inspect(connection)
             version = None
-            if inspector.has_table(MetaRow.__tablename__):
+            if inspect(connection).has_table(meta_table.name):
                 version = session.execute(
-                    select(MetaRow.value).where(MetaRow.name == "schema_version")
+                    select(meta_table.c.value).where(meta_table.c.name == "schema_version")
                 ).scalar_one_or_none()
-            if version is not None and version != str(SCHEMA_VERSION):
-                Base.metadata.drop_all(connection, tables=[*CONTENT_TABLES, MetaRow.__table__])
-            Base.metadata.create_all(connection)
-            for table in reversed(CONTENT_TABLES):
+            if version != SCHEMA_VERSION:  # another schema, or tables without a version
+                _drop_kb_tables(connection)
+            metadata.create_all(connection)
+            for table in reversed(metadata.sorted_tables):
                 session.execute(delete(table))
-            session.execute(delete(MetaRow))
-            session.add_all(_rows(kb))
-            session.add_all(
+            for section in SECTIONS:
+                rows = [to_row(record, i) for i, record in enumerate(section.records(kb))]
+                if rows:  # an empty list would insert one row of defaults
+                    session.execute(insert(TABLES[section.record]), rows)
+            session.execute(
+                insert(meta_table),
                 [
-                    MetaRow(name="schema_version", value=str(SCHEMA_VERSION)),
-                    MetaRow(name="content_hash", value=content_hash),
-                ]
+                    {"name": "schema_version", "value": SCHEMA_VERSION},
+                    {"name": "content_hash", "value": content_hash},
+                ],
             )
     except SQLAlchemyError as exc:
         raise KnowledgeBaseError(
             f"{_safe(url)}: loading failed, nothing was changed: {exc}"
         ) from exc
-
-
-def _rows(kb: KnowledgeBase) -> list[Base]:
-    rows: list[Base] = []
-    for position, fact in enumerate(kb.facts):
-        rows.append(
-            FactRow(
-                key=fact.key,
-                position=position,
-                text_de=fact.text_de,
-                text_en=fact.text_en,
-                source=fact.source,
-                as_of=fact.as_of,
-                note=fact.note,
-            )
-        )
-    for position, project in enumerate(kb.projects):
-        rows.append(
-            ProjectRow(
-                key=project.key,
-                position=position,
-                kind=project.kind,
-                number=project.number,
-                name_de=project.name_de,
-                name_en=project.name_en,
-                description_de=project.description_de,
-                description_en=project.description_en,
-                status_de=project.status_de,
-                status_en=project.status_en,
-                place=project.place,
-                source=project.source,
-                as_of=project.as_of,
-                note=project.note,
-                synonyms=[
-                    ProjectSynonymRow(position=i, text=text)
-                    for i, text in enumerate(project.synonyms)
-                ],
-                links=[ProjectLinkRow(position=i, url=url) for i, url in enumerate(project.links)],
-            )
-        )
-    for position, tour in enumerate(kb.tours):
-        rows.append(
-            TourRow(
-                key=tour.key,
-                position=position,
-                day=tour.date,
-                start_time=tour.start,
-                end_time=tour.end,
-                mode=tour.mode,
-                meeting_point_de=tour.meeting_point_de,
-                meeting_point_en=tour.meeting_point_en,
-                notes_de=tour.notes_de,
-                notes_en=tour.notes_en,
-                source=tour.source,
-                as_of=tour.as_of,
-            )
-        )
-    for position, hours in enumerate(kb.opening_hours):
-        rows.append(
-            OpeningHoursRow(
-                weekday=hours.weekday,
-                position=position,
-                opens=hours.opens,
-                closes=hours.closes,
-                source=hours.source,
-                as_of=hours.as_of,
-            )
-        )
-    for position, closure in enumerate(kb.closures):
-        rows.append(
-            ClosureRow(
-                day=closure.date,
-                position=position,
-                reason_de=closure.reason_de,
-                reason_en=closure.reason_en,
-                source=closure.source,
-                as_of=closure.as_of,
-            )
-        )
-    if kb.contact is not None:
-        c = kb.contact
-        rows.append(
-            ContactRow(
-                id=1,
-                office_de=c.office_de,
-                office_en=c.office_en,
-                street=c.street,
-                postcode=c.postcode,
-                city=c.city,
-                phone=c.phone,
-                email=c.email,
-                head=c.head,
-                source=c.source,
-                as_of=c.as_of,
-            )
-        )
-    return rows
 
 
 def _safe(url: str | None) -> str:

@@ -1,150 +1,108 @@
-"""SQLAlchemy tables of the knowledge base.
+"""The knowledge-base tables, derived from the records in bot/kb/records.py.
+
+One table per record class (``kb_`` + its name in snake case), one column per pydantic field
+with the type its value type is stored as, plus ``position`` (file order). The record's
+``identity`` field is the primary key (``position`` where there is none). Rows and records are
+converted by name, the same way for every table, so nothing here names a record field.
 
 The YAML files under ``data/kb`` are the source of truth and the database is derived from them
-(rebuild-from-files policy, see docs/knowledge-base.md): when :data:`SCHEMA_VERSION` changes,
-``kb load`` drops and recreates these tables and loads the files again, so no upgrade ever
-needs hand-written SQL. Bump :data:`SCHEMA_VERSION` whenever a table or column changes.
-All text columns are ``Text`` so long values are stored unchanged on SQLite and PostgreSQL.
+(rebuild-from-files policy, see docs/knowledge-base.md): :data:`SCHEMA_VERSION` is a
+fingerprint of these tables, so when a record changes, ``kb load`` drops and recreates the
+tables and loads the files again, and no upgrade ever needs hand-written SQL.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, ForeignKey, Integer, String, Text, Time
-from sqlalchemy.orm import declarative_base, relationship
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import Any
 
-SCHEMA_VERSION = 1
+import sqlalchemy as sa
+from sqlalchemy.types import TypeEngine
 
-Base = declarative_base()
+from bot.kb import fields
+from bot.kb.records import SECTIONS
+
+# How each value type is stored (the first match along the type's bases). Text columns are
+# ``Text`` so long values are stored unchanged on SQLite and PostgreSQL; lists are JSON.
+STORED_AS: dict[type, TypeEngine] = {
+    fields.Key: sa.String(fields.KEY_MAX_LENGTH),
+    fields.Choice: sa.String(40),
+    fields.Text: sa.Text(),
+    fields.TextList: sa.JSON(),
+    fields.Number: sa.Integer(),
+    fields.Weekday: sa.Integer(),
+    fields.Day: sa.Date(),
+    fields.ClockTime: sa.Time(),
+}
+
+metadata = sa.MetaData()
+
+#: Key/value metadata: the schema version and the content hash of the loaded files.
+meta_table = sa.Table(
+    "kb_meta",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text(), nullable=False),
+)
 
 
-class MetaRow(Base):
-    """Key/value metadata: schema version and the content hash of the loaded files."""
-
-    __tablename__ = "kb_meta"
-    name = Column(String(64), primary_key=True)
-    value = Column(Text, nullable=False)
+def _stored_as(value_type: type) -> TypeEngine:
+    return next(STORED_AS[base] for base in value_type.__mro__ if base in STORED_AS)
 
 
-class FactRow(Base):
-    __tablename__ = "kb_fact"
-    key = Column(String(200), primary_key=True)
-    position = Column(Integer, nullable=False)
-    text_de = Column(Text, nullable=False)
-    text_en = Column(Text, nullable=False)
-    source = Column(Text, nullable=False)
-    as_of = Column(Date, nullable=False)
-    note = Column(Text)
-
-
-class ProjectRow(Base):
-    __tablename__ = "kb_project"
-    key = Column(String(200), primary_key=True)
-    position = Column(Integer, nullable=False)
-    kind = Column(String(20), nullable=False)
-    number = Column(Integer)
-    name_de = Column(Text, nullable=False)
-    name_en = Column(Text, nullable=False)
-    description_de = Column(Text, nullable=False)
-    description_en = Column(Text, nullable=False)
-    status_de = Column(Text, nullable=False)
-    status_en = Column(Text, nullable=False)
-    place = Column(Text)
-    source = Column(Text, nullable=False)
-    as_of = Column(Date, nullable=False)
-    note = Column(Text)
-    synonyms = relationship(
-        "ProjectSynonymRow",
-        order_by="ProjectSynonymRow.position",
-        cascade="all, delete-orphan",
-        lazy="selectin",
+def _table(record: type) -> sa.Table:
+    identity = record.identity  # type: ignore[attr-defined]
+    name = re.sub(r"(?<!^)(?=[A-Z])", "_", record.__name__).lower()
+    model_fields = record.__pydantic_model__.__fields__.values()  # type: ignore[attr-defined]
+    columns = [("position", sa.Integer(), False)]
+    columns += [(field.name, _stored_as(field.type_), field.allow_none) for field in model_fields]
+    return sa.Table(
+        f"kb_{name}",
+        metadata,
+        *(
+            sa.Column(
+                column,
+                stored_as,
+                nullable=nullable,
+                primary_key=column == (identity or "position"),
+                autoincrement=False,  # every key comes from the files
+            )
+            for column, stored_as, nullable in columns
+        ),
     )
-    links = relationship(
-        "ProjectLinkRow",
-        order_by="ProjectLinkRow.position",
-        cascade="all, delete-orphan",
-        lazy="selectin",
+
+
+#: record class -> its table, in file order (parents before children; there are no children).
+TABLES: dict[type, sa.Table] = {section.record: _table(section.record) for section in SECTIONS}
+
+
+def _fingerprint() -> str:
+    shape = [
+        (table.name, [(c.name, repr(c.type), c.nullable, c.primary_key) for c in table.columns])
+        for table in metadata.sorted_tables
+    ]
+    return hashlib.sha256(repr(shape).encode()).hexdigest()[:16]
+
+
+SCHEMA_VERSION = _fingerprint()
+
+
+def to_row(record: Any, position: int) -> dict[str, Any]:
+    """A record as the values of its table's row."""
+    row = {"position": position}
+    for name in record.__pydantic_model__.__fields__:
+        value = getattr(record, name)
+        row[name] = list(value) if isinstance(value, tuple) else value
+    return row
+
+
+def to_record(record: type, row: Mapping[str, Any]) -> Any:
+    """A row read from the record's table as the (frozen, detached) record."""
+    return record(
+        **{
+            name: tuple(row[name]) if isinstance(row[name], list) else row[name]
+            for name in record.__pydantic_model__.__fields__  # type: ignore[attr-defined]
+        }
     )
-
-
-class ProjectSynonymRow(Base):
-    __tablename__ = "kb_project_synonym"
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    project_key = Column(
-        String(200), ForeignKey("kb_project.key", ondelete="CASCADE"), nullable=False, index=True
-    )
-    position = Column(Integer, nullable=False)
-    text = Column(Text, nullable=False)
-
-
-class ProjectLinkRow(Base):
-    __tablename__ = "kb_project_link"
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    project_key = Column(
-        String(200), ForeignKey("kb_project.key", ondelete="CASCADE"), nullable=False, index=True
-    )
-    position = Column(Integer, nullable=False)
-    url = Column(Text, nullable=False)
-
-
-class TourRow(Base):
-    __tablename__ = "kb_tour"
-    key = Column(String(200), primary_key=True)
-    position = Column(Integer, nullable=False)
-    day = Column(Date, nullable=False)
-    start_time = Column(Time, nullable=False)
-    end_time = Column(Time, nullable=False)
-    mode = Column(String(10), nullable=False)
-    meeting_point_de = Column(Text, nullable=False)
-    meeting_point_en = Column(Text, nullable=False)
-    notes_de = Column(Text)
-    notes_en = Column(Text)
-    source = Column(Text, nullable=False)
-    as_of = Column(Date, nullable=False)
-
-
-class OpeningHoursRow(Base):
-    __tablename__ = "kb_opening_hours"
-    weekday = Column(Integer, primary_key=True, autoincrement=False)
-    position = Column(Integer, nullable=False)
-    opens = Column(Time, nullable=False)
-    closes = Column(Time, nullable=False)
-    source = Column(Text, nullable=False)
-    as_of = Column(Date, nullable=False)
-
-
-class ClosureRow(Base):
-    __tablename__ = "kb_closure"
-    day = Column(Date, primary_key=True)
-    position = Column(Integer, nullable=False)
-    reason_de = Column(Text, nullable=False)
-    reason_en = Column(Text, nullable=False)
-    source = Column(Text, nullable=False)
-    as_of = Column(Date, nullable=False)
-
-
-class ContactRow(Base):
-    __tablename__ = "kb_contact"
-    id = Column(Integer, primary_key=True, autoincrement=False)
-    office_de = Column(Text, nullable=False)
-    office_en = Column(Text, nullable=False)
-    street = Column(Text, nullable=False)
-    postcode = Column(Text, nullable=False)
-    city = Column(Text, nullable=False)
-    phone = Column(Text, nullable=False)
-    email = Column(Text, nullable=False)
-    head = Column(Text, nullable=False)
-    source = Column(Text, nullable=False)
-    as_of = Column(Date, nullable=False)
-
-
-# Child tables after their parents; drop in reverse.
-CONTENT_TABLES = [
-    FactRow.__table__,
-    ProjectRow.__table__,
-    ProjectSynonymRow.__table__,
-    ProjectLinkRow.__table__,
-    TourRow.__table__,
-    OpeningHoursRow.__table__,
-    ClosureRow.__table__,
-    ContactRow.__table__,
-]

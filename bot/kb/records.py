@@ -1,49 +1,96 @@
-"""Plain, frozen records handed to callers.
+"""The knowledge base's records, declared once: here.
 
-They hold only Python values and are detached from any database session, so actions can keep
-them, compare them and pass them around after the session is closed.
+Each record is a frozen pydantic dataclass. Its fields, annotated with the value types of
+bot/kb/fields.py, are at the same time what the YAML files may hold (the loader validates a
+file's mapping against the record's pydantic model), the attributes callers read, and the
+columns of the record's table (bot/kb/models.py derives the tables from these classes and
+converts rows and records generically). A field with a default is optional in the files.
+
+Adding a field is one line here (plus the files and docs/knowledge-base.md); ``kb load``
+notices the changed tables and rebuilds the database from the files.
+
+Records hold only Python values and are detached from any database session, so actions can
+keep them, compare them and pass them around after the session is closed. Pydantic validates
+them only when the loader asks (``validate_on_init=False``): rows read back from the database
+were validated when they were loaded.
 """
 
-from __future__ import annotations
+from dataclasses import dataclass, field, fields
+from functools import partial
+from typing import Any, ClassVar, NamedTuple, get_args, get_origin, get_type_hints
 
-from dataclasses import dataclass
-from datetime import date, time
+from pydantic import Extra, validator
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
-PROJECT_KINDS = ("pilot", "implementation")
-TOUR_MODES = ("foot", "bike")
+from bot.kb.fields import (
+    ClockTime,
+    Day,
+    Key,
+    Number,
+    ProjectKind,
+    Text,
+    TextList,
+    TourMode,
+    Weekday,
+)
 
 
-@dataclass(frozen=True)
+class _Config:
+    extra = Extra.forbid
+
+
+# Every record: frozen, keyword arguments only, no unknown fields, validated when the loader asks.
+record = partial(
+    pydantic_dataclass, frozen=True, kw_only=True, config=_Config, validate_on_init=False
+)
+
+
+def _after(name: str, earlier: str, message: str) -> Any:
+    """A validator: field ``name`` must be later than ``earlier`` (when that one is valid)."""
+
+    def check(cls: type, value: Any, values: dict[str, Any]) -> Any:
+        first = values.get(earlier)
+        if first is not None and value <= first:
+            raise ValueError(message.format(value, first))
+        return value
+
+    return validator(name, allow_reuse=True)(check)
+
+
+@record
 class Fact:
     """A programme fact; ``key`` is what the dialogue maps intents to."""
 
-    key: str
-    text_de: str
-    text_en: str
-    source: str
-    as_of: date
-    note: str | None = None
+    identity: ClassVar[str | None] = "key"  # unique within its section; the table's primary key
+
+    key: Key
+    text_de: Text
+    text_en: Text
+    source: Text
+    as_of: Day
+    note: Text | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Project:
     """A pilot or implementation project with the surface forms citizens use for it."""
 
-    key: str
-    kind: str  # "pilot" | "implementation"
-    number: int | None
-    name_de: str
-    name_en: str
-    synonyms: tuple[str, ...]
-    description_de: str
-    description_en: str
-    status_de: str
-    status_en: str
-    place: str | None
-    links: tuple[str, ...]
-    source: str
-    as_of: date
-    note: str | None = None
+    identity: ClassVar[str | None] = "key"
+
+    key: Key
+    kind: ProjectKind
+    number: Number | None = None
+    name_de: Text
+    name_en: Text
+    synonyms: TextList = ()
+    description_de: Text
+    description_en: Text
+    status_de: Text
+    status_en: Text
+    links: TextList = ()
+    source: Text
+    as_of: Day
+    note: Text | None = None
 
     def surface_forms(self) -> tuple[str, ...]:
         """Names and synonyms, de-duplicated case-insensitively, in file order."""
@@ -57,68 +104,117 @@ class Project:
         return tuple(forms)
 
 
-@dataclass(frozen=True)
+@record
 class Tour:
     """One published tour date."""
 
-    key: str
-    date: date
-    start: time
-    end: time
-    mode: str  # "foot" | "bike"
-    meeting_point_de: str
-    meeting_point_en: str
-    notes_de: str | None
-    notes_en: str | None
-    source: str
-    as_of: date
+    identity: ClassVar[str | None] = "key"
+
+    key: Key
+    date: Day
+    start: ClockTime
+    end: ClockTime
+    mode: TourMode
+    meeting_point_de: Text
+    meeting_point_en: Text
+    source: Text
+    as_of: Day
+
+    _ends_after_start = _after("end", "start", "tour ends ({:%H:%M}) before it starts ({:%H:%M})")
 
 
-@dataclass(frozen=True)
+@record
 class OpeningHours:
     """Service hours of one weekday (0 = Monday)."""
 
-    weekday: int
-    opens: time
-    closes: time
-    source: str
-    as_of: date
+    identity: ClassVar[str | None] = "weekday"
+
+    weekday: Weekday
+    opens: ClockTime
+    closes: ClockTime
+    source: Text
+    as_of: Day
+
+    _closes_after_opening = _after(
+        "closes", "opens", "closes ({:%H:%M}) before it opens ({:%H:%M})"
+    )
 
 
-@dataclass(frozen=True)
+@record
 class Closure:
     """A day the office is closed beyond weekends and public holidays."""
 
-    date: date
-    reason_de: str
-    reason_en: str
-    source: str
-    as_of: date
+    identity: ClassVar[str | None] = "date"
+
+    date: Day
+    reason_de: Text
+    reason_en: Text
+    source: Text
+    as_of: Day
 
 
-@dataclass(frozen=True)
+@record
 class Contact:
     """The SMARTCity office."""
 
-    office_de: str
-    office_en: str
-    street: str
-    postcode: str
-    city: str
-    phone: str
-    email: str
-    head: str
-    source: str
-    as_of: date
+    identity: ClassVar[str | None] = None  # there is one
+
+    office_de: Text
+    office_en: Text
+    street: Text
+    postcode: Text
+    city: Text
+    phone: Text
+    email: Text
+    head: Text
+    source: Text
+    as_of: Day
+
+
+def _in(file: str) -> Any:
+    return field(metadata={"file": file})
 
 
 @dataclass(frozen=True)
 class KnowledgeBase:
-    """Everything in the knowledge base, in file order (what load stores and export writes)."""
+    """Everything in the knowledge base, in file order (what load stores and export writes).
 
-    facts: tuple[Fact, ...]
-    projects: tuple[Project, ...]
-    tours: tuple[Tour, ...]
-    opening_hours: tuple[OpeningHours, ...]
-    closures: tuple[Closure, ...]
-    contact: Contact | None
+    Each field is a top-level section of the named file: a list of records, or (contact) one.
+    """
+
+    facts: tuple[Fact, ...] = _in("programme.yml")
+    projects: tuple[Project, ...] = _in("projects.yml")
+    tours: tuple[Tour, ...] = _in("tours.yml")
+    opening_hours: tuple[OpeningHours, ...] = _in("hours.yml")
+    closures: tuple[Closure, ...] = _in("hours.yml")
+    contact: Contact | None = _in("contact.yml")
+
+
+class Section(NamedTuple):
+    """One top-level section of a knowledge-base file, as :class:`KnowledgeBase` declares it."""
+
+    name: str
+    file: str
+    record: Any  # the record class
+    many: bool  # a list of records, or a single mapping
+
+    def records(self, kb: KnowledgeBase) -> tuple[Any, ...]:
+        value = getattr(kb, self.name)
+        return value if self.many else (() if value is None else (value,))
+
+
+def _sections() -> tuple[Section, ...]:
+    hints = get_type_hints(KnowledgeBase)
+    return tuple(
+        Section(
+            item.name,
+            item.metadata["file"],
+            get_args(hints[item.name])[0],  # tuple[Fact, ...] -> Fact, Contact | None -> Contact
+            get_origin(hints[item.name]) is tuple,
+        )
+        for item in fields(KnowledgeBase)
+    )
+
+
+SECTIONS = _sections()
+FILES = tuple(dict.fromkeys(section.file for section in SECTIONS))

@@ -8,33 +8,20 @@ Rows are turned into frozen records before the session closes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.kb import KnowledgeBaseError
+from bot.kb import KnowledgeBaseError, records
 from bot.kb.database import database_url, get_engine
-from bot.kb.models import (
-    ClosureRow,
-    ContactRow,
-    FactRow,
-    OpeningHoursRow,
-    ProjectRow,
-    TourRow,
-)
-from bot.kb.records import (
-    Closure,
-    Contact,
-    Fact,
-    KnowledgeBase,
-    OpeningHours,
-    Project,
-    Tour,
-)
+from bot.kb.fields import ProjectKind
+from bot.kb.models import TABLES, to_record
+from bot.kb.records import SECTIONS, KnowledgeBase
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class Repository:
@@ -54,151 +41,62 @@ class Repository:
                 f"{type(exc).__name__}: {exc}"
             ) from exc
 
-    # programme -------------------------------------------------------------------------
-    def fact(self, key: str) -> Fact | None:
-        return self._read(lambda s: _opt(s.get(FactRow, key), _fact))
+    def _records(
+        self, record: type[R], order: tuple[str, ...] = ("position",), **equal: Any
+    ) -> list[R]:
+        """The records of one table whose fields equal ``equal``, ordered by ``order``."""
+        return self._read(lambda session: _select(session, record, order, **equal))
 
-    def facts(self) -> list[Fact]:
-        return self._read(
-            lambda s: [_fact(r) for r in s.scalars(select(FactRow).order_by(FactRow.position))]
-        )
+    def fact(self, key: str) -> records.Fact | None:
+        return next(iter(self._records(records.Fact, key=key)), None)
 
-    # projects --------------------------------------------------------------------------
-    def projects(self, kind: str | None = None) -> list[Project]:
+    def facts(self) -> list[records.Fact]:
+        return self._records(records.Fact)
+
+    def projects(self, kind: str | None = None) -> list[records.Project]:
         """Ordered by kind (pilot first), then number, then German name."""
+        projects = self._records(records.Project, **({} if kind is None else {"kind": kind}))
+        return sorted(
+            projects,
+            key=lambda p: (
+                ProjectKind.choices.index(p.kind),
+                p.number is None,
+                p.number or 0,
+                p.name_de.casefold(),
+            ),
+        )
 
-        def query(session: Session) -> list[Project]:
-            statement = select(ProjectRow)
-            if kind is not None:
-                statement = statement.where(ProjectRow.kind == kind)
-            projects = [_project(r) for r in session.scalars(statement)]
-            order = {"pilot": 0, "implementation": 1}
-            return sorted(
-                projects,
-                key=lambda p: (
-                    order.get(p.kind, 9),
-                    p.number is None,
-                    p.number or 0,
-                    p.name_de.casefold(),
-                ),
-            )
-
-        return self._read(query)
-
-    def project(self, key: str) -> Project | None:
-        return self._read(lambda s: _opt(s.get(ProjectRow, key), _project))
-
-    # tours, hours, contact ---------------------------------------------------------------
-    def tours(self) -> list[Tour]:
+    def tours(self) -> list[records.Tour]:
         """Sorted by date and start time: the published page is not in date order."""
-        return self._read(
-            lambda s: [
-                _tour(r)
-                for r in s.scalars(
-                    select(TourRow).order_by(TourRow.day, TourRow.start_time, TourRow.key)
-                )
-            ]
-        )
+        return self._records(records.Tour, order=("date", "start", "key"))
 
-    def opening_hours(self) -> list[OpeningHours]:
-        return self._read(
-            lambda s: [
-                _hours(r)
-                for r in s.scalars(select(OpeningHoursRow).order_by(OpeningHoursRow.weekday))
-            ]
-        )
+    def opening_hours(self) -> list[records.OpeningHours]:
+        return self._records(records.OpeningHours, order=("weekday",))
 
-    def closures(self) -> list[Closure]:
-        return self._read(
-            lambda s: [_closure(r) for r in s.scalars(select(ClosureRow).order_by(ClosureRow.day))]
-        )
+    def closures(self) -> list[records.Closure]:
+        return self._records(records.Closure, order=("date",))
 
-    def contact(self) -> Contact | None:
-        return self._read(lambda s: _opt(s.get(ContactRow, 1), _contact))
+    def contact(self) -> records.Contact | None:
+        return next(iter(self._records(records.Contact)), None)
 
     def snapshot(self) -> KnowledgeBase:
         """Everything in file order, in one session (what ``kb export`` writes)."""
 
         def query(session: Session) -> KnowledgeBase:
-            def rows(model, *order):  # type: ignore[no-untyped-def]
-                return list(session.scalars(select(model).order_by(*order)))
-
-            return KnowledgeBase(
-                facts=tuple(_fact(r) for r in rows(FactRow, FactRow.position)),
-                projects=tuple(_project(r) for r in rows(ProjectRow, ProjectRow.position)),
-                tours=tuple(_tour(r) for r in rows(TourRow, TourRow.position)),
-                opening_hours=tuple(
-                    _hours(r) for r in rows(OpeningHoursRow, OpeningHoursRow.position)
-                ),
-                closures=tuple(_closure(r) for r in rows(ClosureRow, ClosureRow.position)),
-                contact=_opt(session.get(ContactRow, 1), _contact),
-            )
+            found = {}
+            for section in SECTIONS:
+                rows = _select(session, section.record, ("position",))
+                found[section.name] = tuple(rows) if section.many else next(iter(rows), None)
+            return KnowledgeBase(**found)
 
         return self._read(query)
 
 
-def _opt(row: object | None, convert: Callable[[object], T]) -> T | None:
-    return None if row is None else convert(row)
-
-
-def _fact(r: FactRow) -> Fact:
-    return Fact(r.key, r.text_de, r.text_en, r.source, r.as_of, r.note)
-
-
-def _project(r: ProjectRow) -> Project:
-    return Project(
-        key=r.key,
-        kind=r.kind,
-        number=r.number,
-        name_de=r.name_de,
-        name_en=r.name_en,
-        synonyms=tuple(s.text for s in r.synonyms),
-        description_de=r.description_de,
-        description_en=r.description_en,
-        status_de=r.status_de,
-        status_en=r.status_en,
-        place=r.place,
-        links=tuple(link.url for link in r.links),
-        source=r.source,
-        as_of=r.as_of,
-        note=r.note,
+def _select(session: Session, record: type[R], order: tuple[str, ...], **equal: Any) -> list[R]:
+    table = TABLES[record]
+    statement = (
+        select(table)
+        .where(*(table.c[name] == value for name, value in equal.items()))
+        .order_by(*(table.c[name] for name in order))
     )
-
-
-def _tour(r: TourRow) -> Tour:
-    return Tour(
-        key=r.key,
-        date=r.day,
-        start=r.start_time,
-        end=r.end_time,
-        mode=r.mode,
-        meeting_point_de=r.meeting_point_de,
-        meeting_point_en=r.meeting_point_en,
-        notes_de=r.notes_de,
-        notes_en=r.notes_en,
-        source=r.source,
-        as_of=r.as_of,
-    )
-
-
-def _hours(r: OpeningHoursRow) -> OpeningHours:
-    return OpeningHours(r.weekday, r.opens, r.closes, r.source, r.as_of)
-
-
-def _closure(r: ClosureRow) -> Closure:
-    return Closure(r.day, r.reason_de, r.reason_en, r.source, r.as_of)
-
-
-def _contact(r: ContactRow) -> Contact:
-    return Contact(
-        office_de=r.office_de,
-        office_en=r.office_en,
-        street=r.street,
-        postcode=r.postcode,
-        city=r.city,
-        phone=r.phone,
-        email=r.email,
-        head=r.head,
-        source=r.source,
-        as_of=r.as_of,
-    )
+    return [to_record(record, row._mapping) for row in session.execute(statement)]

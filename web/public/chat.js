@@ -4,6 +4,12 @@
  * The page language goes with every message as customData.language (Rasa passes it on as
  * message metadata; the NLU pipeline reads metadata.language). Bot text is only ever put
  * into the page with textContent / DOM nodes, never as HTML.
+ *
+ * The session id Rasa confirms is the conversation's sender id; it is kept in sessionStorage
+ * (a reload continues the conversation). "Delete this conversation" posts it to the page
+ * server's api/forget, which erases what is stored under it; the page then forgets the id and
+ * asks Rasa for a new session. The retention period in the privacy notice comes from
+ * config.json (SMARTCITY_RETENTION_DAYS), never from this file.
  */
 (function () {
   'use strict';
@@ -18,7 +24,16 @@
       hide: 'Chat ausblenden',
       chatTitle: 'Chat mit dem SMARTCity-Assistenten',
       close: 'Chat schließen',
-      privacy: 'Datenschutz: Der Text dieses Gesprächs wird im Gesprächsspeicher des Assistenten gespeichert und nach 30 Tagen gelöscht. Bitte geben Sie keine persönlichen Daten ein (Name, Adresse, Telefonnummer, Gesundheits- oder Kontodaten).',
+      privacy: 'Datenschutz: Der Text dieses Gesprächs wird im Gesprächsspeicher des Assistenten gespeichert und nach {days} gelöscht. Mit „Dieses Gespräch löschen“ können Sie es jederzeit sofort löschen. Bitte geben Sie keine persönlichen Daten ein (Name, Adresse, Telefonnummer, Gesundheits- oder Kontodaten).',
+      days: { one: '{n} Tag', other: '{n} Tagen' },
+      daysUnknown: 'Ablauf der Speicherfrist',
+      deleteOpen: 'Dieses Gespräch löschen',
+      deleteQuestion: 'Möchten Sie dieses Gespräch wirklich löschen? Sein gespeicherter Text wird sofort gelöscht; das lässt sich nicht rückgängig machen.',
+      deleteYes: 'Ja, Gespräch löschen',
+      deleteNo: 'Abbrechen',
+      deleting: 'Das Gespräch wird gelöscht …',
+      deleted: 'Ihr Gespräch wurde gelöscht. Ein neues Gespräch hat begonnen.',
+      deleteFailed: 'Das Gespräch konnte nicht gelöscht werden. Bitte versuchen Sie es später erneut.',
       log: 'Nachrichten',
       inputLabel: 'Ihre Nachricht an den Assistenten',
       placeholder: 'Ihre Frage, z. B. „Wann haben Sie geöffnet?“',
@@ -45,7 +60,16 @@
       hide: 'Hide the chat',
       chatTitle: 'Chat with the SMARTCity assistant',
       close: 'Close the chat',
-      privacy: "Privacy: the text of this conversation is stored in the assistant's conversation store and deleted after 30 days. Please do not enter personal data (name, address, phone number, health or bank details).",
+      privacy: "Privacy: the text of this conversation is stored in the assistant's conversation store and deleted after {days}. You can delete it at once at any time with “Delete this conversation”. Please do not enter personal data (name, address, phone number, health or bank details).",
+      days: { one: '{n} day', other: '{n} days' },
+      daysUnknown: 'the retention period',
+      deleteOpen: 'Delete this conversation',
+      deleteQuestion: 'Do you really want to delete this conversation? Its stored text is erased at once; this cannot be undone.',
+      deleteYes: 'Yes, delete the conversation',
+      deleteNo: 'Cancel',
+      deleting: 'Deleting the conversation …',
+      deleted: 'Your conversation has been deleted. A new conversation has started.',
+      deleteFailed: 'The conversation could not be deleted. Please try again later.',
       log: 'Messages',
       inputLabel: 'Your message to the assistant',
       placeholder: 'Your question, e.g. "What are your office hours?"',
@@ -75,6 +99,11 @@
   const form = $('chat-form');
   const input = $('chat-input');
   const status = $('chat-status');
+  const privacy = $('chat-privacy');
+  const eraseBtn = $('chat-delete');
+  const eraseBox = $('chat-delete-confirm');
+  const eraseYes = $('chat-delete-yes');
+  const eraseNo = $('chat-delete-no');
 
   /** Messages shown so far, so their times can be re-rendered when the language changes. */
   const timeNodes = [];
@@ -84,6 +113,13 @@
   const pending = [];
   let typingNode = null;
   let lastDay = null;
+  /** config.json once loaded (Rasa's address, retention period, facts). */
+  let pageConfig = null;
+  /** The status shown now, and one that outlives connection changes ("deleted"). */
+  let statusKey = null;
+  let notice = null;
+  let lastBotAt = 0;
+  let erasing = false;
 
   function initialLanguage() {
     let stored = null;
@@ -121,7 +157,22 @@
     for (const item of timeNodes) renderTime(item);
     document.querySelectorAll('.quick-replies').forEach((el) => el.setAttribute('aria-label', t('suggestions')));
     if (typingNode) typingNode.textContent = t('typing');
+    setStatus(statusKey);
+    renderPrivacy();
     showFacts();
+  }
+
+  /** The retention period as configured (config.json), in the page language. */
+  function retentionPeriod() {
+    const days = pageConfig && pageConfig.retentionDays;
+    if (!Number.isInteger(days) || days < 1) return t('daysUnknown');
+    const forms = t('days');
+    const form = new Intl.PluralRules(lang === 'de' ? 'de-DE' : 'en-GB').select(days) === 'one' ? forms.one : forms.other;
+    return form.replace('{n}', String(days));
+  }
+
+  function renderPrivacy() {
+    privacy.textContent = t('privacy').replace('{days}', retentionPeriod());
   }
 
   function renderTime(item) {
@@ -249,6 +300,7 @@
 
   function onBotMessage(message) {
     showTyping(false);
+    lastBotAt = Date.now();
     if (!message || typeof message !== 'object') return;
     const text = typeof message.text === 'string' ? message.text : '';
     const replies = message.quick_replies || message.buttons || [];
@@ -266,7 +318,10 @@
 
   /* ---------- transport ---------- */
 
-  function setStatus(key) { status.textContent = key ? t(key) : ''; }
+  function setStatus(key) {
+    statusKey = key || null;
+    status.textContent = key ? t(key) : '';
+  }
 
   function emitMessage(text) {
     socket.emit('user_uttered', { message: text, session_id: sessionId, customData: { language: lang } });
@@ -274,8 +329,13 @@
   }
 
   function send(text, shown) {
+    if (erasing) return; // the conversation is being deleted; nothing more goes into it
     // Suggestions belong to the question they answer: once the citizen moves on, they are used up.
     log.querySelectorAll('.quick-replies button').forEach((b) => { b.disabled = true; });
+    if (notice) {
+      notice = null;
+      setStatus(null);
+    }
     addMessage('user', shown || text);
     if (socket && socket.connected && sessionId) emitMessage(text);
     else pending.push(text);
@@ -290,8 +350,9 @@
         const fallback = { socketUrl: location.protocol + '//' + location.hostname + ':5005', socketPath: '/socket.io' };
         try {
           const response = await fetch('config.json', { cache: 'no-store' });
-          if (response.ok) return Object.assign(fallback, await response.json());
+          if (response.ok) Object.assign(fallback, await response.json());
         } catch (e) { /* use the fallback */ }
+        pageConfig = fallback;
         return fallback;
       })();
     }
@@ -300,6 +361,7 @@
 
   async function showFacts() {
     const config = await loadConfig();
+    renderPrivacy();
     const about = $('intro-about');
     if (about) about.textContent = (config.about && config.about[lang]) || '';
     const contact = config.contact;
@@ -315,16 +377,21 @@
     }
   }
 
+  function storedSession() {
+    try { return window.sessionStorage.getItem(SESSION_KEY); } catch (e) { return null; }
+  }
+
   async function connect() {
     if (socket) return;
-    setStatus('connecting');
+    setStatus(notice || 'connecting');
     const config = await loadConfig();
-    try { sessionId = window.sessionStorage.getItem(SESSION_KEY); } catch (e) { sessionId = null; }
+    sessionId = storedSession();
     socket = window.io(config.socketUrl, {
       path: config.socketPath,
       transports: ['websocket', 'polling'],
       tryAllTransports: true,
       reconnection: true,
+      forceNew: true,
     });
     socket.on('connect', () => {
       socket.emit('session_request', { session_id: sessionId });
@@ -334,12 +401,87 @@
       if (!id) return;
       sessionId = id;
       try { window.sessionStorage.setItem(SESSION_KEY, id); } catch (e) { /* storage blocked */ }
-      setStatus(null);
+      setStatus(notice);
       while (pending.length) emitMessage(pending.shift());
     });
     socket.on('bot_uttered', onBotMessage);
     socket.on('disconnect', () => setStatus('disconnected'));
     socket.on('connect_error', () => setStatus('disconnected'));
+  }
+
+  /* ---------- erasure ---------- */
+
+  function askErase() {
+    eraseBox.hidden = false;
+    eraseBtn.setAttribute('aria-expanded', 'true');
+    eraseYes.focus();
+  }
+
+  function closeErase(focusBack) {
+    eraseBox.hidden = true;
+    eraseBtn.setAttribute('aria-expanded', 'false');
+    if (focusBack) eraseBtn.focus();
+  }
+
+  /** Waits (at most 15 s) until no reply is pending and the assistant has been quiet for a
+   * second: Rasa stores a turn after its last reply, and a turn stored after the erasure
+   * would bring the conversation back. */
+  async function replySettled() {
+    const deadline = Date.now() + 15000;
+    while (Date.now() < deadline && (typingNode || Date.now() - lastBotAt < 1000)) {
+      await new Promise((resolve) => { setTimeout(resolve, 200); });
+    }
+  }
+
+  async function eraseConversation() {
+    if (erasing) return;
+    erasing = true;
+    notice = null;
+    setStatus('deleting');
+    const id = sessionId || storedSession();
+    await replySettled();
+    if (eraseBox.hidden) { // cancelled while waiting for the reply: nothing is deleted
+      erasing = false;
+      setStatus(null);
+      return;
+    }
+    // Leave the conversation first, so nothing more is stored under its id.
+    if (socket) {
+      socket.off();
+      socket.disconnect();
+      socket = null;
+    }
+    sessionId = null;
+    pending.length = 0;
+    let ok = !id;
+    if (id) {
+      try {
+        const response = await fetch('api/forget', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ sender: id }),
+          cache: 'no-store',
+          credentials: 'same-origin',
+        });
+        ok = response.ok;
+      } catch (e) { ok = false; }
+    }
+    erasing = false;
+    closeErase(false);
+    if (!ok) {
+      notice = 'deleteFailed';
+      connect(); // back to the same conversation: its id is still stored
+      eraseBtn.focus();
+      return;
+    }
+    try { window.sessionStorage.removeItem(SESSION_KEY); } catch (e) { /* storage blocked */ }
+    showTyping(false);
+    log.replaceChildren();
+    timeNodes.length = 0;
+    lastDay = null;
+    notice = 'deleted';
+    connect(); // no stored id: Rasa starts a new session
+    input.focus();
   }
 
   /* ---------- UI ---------- */
@@ -368,6 +510,15 @@
   });
   document.querySelectorAll('.lang-btn').forEach((btn) => {
     btn.addEventListener('click', () => applyLanguage(btn.dataset.lang));
+  });
+  eraseBtn.addEventListener('click', () => (eraseBox.hidden ? askErase() : closeErase(true)));
+  eraseNo.addEventListener('click', () => closeErase(true));
+  eraseYes.addEventListener('click', eraseConversation);
+  eraseBox.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') {
+      event.stopPropagation(); // cancels the question, keeps the chat open
+      closeErase(true);
+    }
   });
   form.addEventListener('submit', (event) => {
     event.preventDefault();

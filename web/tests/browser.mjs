@@ -1,10 +1,13 @@
 // Browser test of the web chat page with Debian's chromium (headless, via playwright-core;
-// no browser download). Keyboard only: open the widget, ask in German, switch the page to
+// no browser download). Keyboard only: open the widget, read the privacy notice (the
+// retention period the server is configured with), ask in German, switch the page to
 // English, ask in English, follow a quick-reply button; check the answers' language, run
-// axe-core (WCAG 2.1 A/AA, 0 violations allowed), check reflow at 200 % zoom, save a
-// screenshot. Called by tests/test_browser.py:
+// axe-core (WCAG 2.1 A/AA, 0 violations allowed), then "Delete this conversation": cancel
+// once with Escape, confirm, see the confirmation and a new session id, reload and see a new
+// conversation; check reflow at 200 % zoom, save screenshots. Called by tests/test_browser.py:
 //
-//   PAGE_URL=http://localhost:8080/ OUT_DIR=var/results/browser node web/tests/browser.mjs
+//   PAGE_URL=http://localhost:8080/ OUT_DIR=var/results/browser RETENTION_DAYS=30 \
+//     node web/tests/browser.mjs
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -17,6 +20,9 @@ const OUT_DIR = path.resolve(process.env.OUT_DIR || 'var/results/browser');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const REPLY_TIMEOUT = Number(process.env.REPLY_TIMEOUT_MS || 120000);
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+const RETENTION_DAYS = Number(process.env.RETENTION_DAYS || 30);
+const SESSION_KEY = 'smartcity-gera-session';
+const SESSION_ID = /^[0-9a-f]{32}$/;
 
 const steps = [];
 function step(message) {
@@ -66,6 +72,36 @@ async function botReply(page, before, needle) {
 
 const botCount = (page) => page.locator('#chat-log .msg.bot').count();
 
+/** Runs axe-core (WCAG 2.1 A/AA) on the page as it is now. */
+async function runAxe(page) {
+  if (!(await page.evaluate(() => Boolean(window.axe)))) {
+    await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+  }
+  return page.evaluate(async (tags) => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
+    return {
+      version: r.testEngine.version,
+      violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) })),
+      passes: r.passes.length,
+      incomplete: r.incomplete.map((v) => v.id),
+      inapplicable: r.inapplicable.length,
+    };
+  }, AXE_TAGS);
+}
+
+/** The session id the page keeps (the conversation's sender id in Rasa), once confirmed. */
+async function sessionId(page, not = null) {
+  await waitUntil(page, ([key, old]) => {
+    const id = window.sessionStorage.getItem(key);
+    return Boolean(id) && id !== old;
+  }, [SESSION_KEY, not], 30000);
+  const id = await page.evaluate((key) => window.sessionStorage.getItem(key), SESSION_KEY);
+  if (!SESSION_ID.test(id)) fail(`unexpected session id ${JSON.stringify(id)}`);
+  return id;
+}
+
+const privacyText = (page) => page.evaluate(() => document.getElementById('chat-privacy').textContent);
+
 async function focusIsVisible(page) {
   return page.evaluate(() => {
     const el = document.activeElement;
@@ -108,6 +144,14 @@ async function main() {
       fail('opening the chat should move focus to the message field');
     }
     step(`opened the chat with Tab x${tabs} + Enter; focus in the message field`);
+
+    // The privacy notice states the period the server is configured with (config.json).
+    const germanPeriod = RETENTION_DAYS === 1 ? '1 Tag ' : `${RETENTION_DAYS} Tagen`;
+    await waitUntil(page, (text) => document.getElementById('chat-privacy').textContent.includes(text), germanPeriod, 10000);
+    const germanPrivacy = await privacyText(page);
+    if (/\b30 Tagen/.test(germanPrivacy) && RETENTION_DAYS !== 30) fail(`privacy notice still says 30 days: ${germanPrivacy}`);
+    step(`privacy notice (de): ${JSON.stringify(germanPrivacy)}`);
+    const firstSession = await sessionId(page);
 
     // German question, typed and sent with Enter.
     let before = await botCount(page);
@@ -173,26 +217,97 @@ async function main() {
       whiteSpace: getComputedStyle(document.querySelector('#chat-log .msg-text')).whiteSpace,
     }));
     if (structure.live !== 'polite' || structure.role !== 'log') fail('message log is not a polite live region');
-    if (!/30 days/.test(structure.privacy)) fail('privacy notice missing');
+    const englishPeriod = RETENTION_DAYS === 1 ? '1 day' : `${RETENTION_DAYS} days`;
+    if (!structure.privacy.includes(`deleted after ${englishPeriod}.`)) fail(`privacy notice without the configured period (${englishPeriod}): ${structure.privacy}`);
     if (structure.overflowWrap !== 'anywhere' || structure.whiteSpace !== 'pre-line') fail(`wrapping: ${JSON.stringify(structure)}`);
     step(`structure: ${JSON.stringify(structure)}`);
 
     // axe-core, WCAG 2.1 A/AA, with the conversation on screen.
-    await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
-    const axe = await page.evaluate(async (tags) => {
-      const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
-      return {
-        version: r.testEngine.version,
-        violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) })),
-        passes: r.passes.length,
-        incomplete: r.incomplete.map((v) => v.id),
-        inapplicable: r.inapplicable.length,
-      };
-    }, AXE_TAGS);
+    const axe = await runAxe(page);
     writeFileSync(path.join(OUT_DIR, 'axe.json'), JSON.stringify(axe, null, 2));
     step(`axe-core ${axe.version} (${AXE_TAGS.join(', ')}): ${axe.violations.length} violations, ${axe.passes} rules passed, incomplete: ${JSON.stringify(axe.incomplete)}`);
 
     await page.screenshot({ path: path.join(OUT_DIR, 'chat.png'), fullPage: true });
+
+    // "Delete this conversation", by keyboard: a real button after the message field.
+    const deletedSession = await sessionId(page);
+    if (deletedSession !== firstSession) fail(`the session changed during the conversation: ${firstSession} -> ${deletedSession}`);
+    await page.focus('#chat-input');
+    await tabTo(page, '#chat-delete', { max: 5 });
+    if (!(await focusIsVisible(page))) fail('focus on "Delete this conversation" is not visible');
+    const eraseButton = await page.evaluate(() => {
+      const el = document.activeElement;
+      return { tag: el.tagName, type: el.type, name: el.textContent, expanded: el.getAttribute('aria-expanded') };
+    });
+    if (eraseButton.tag !== 'BUTTON' || eraseButton.name !== 'Delete this conversation' || eraseButton.expanded !== 'false') {
+      fail(`"Delete this conversation" is not a collapsed real button: ${JSON.stringify(eraseButton)}`);
+    }
+    await page.keyboard.press('Enter');
+    const confirmStep = await page.evaluate(() => ({
+      visible: !document.getElementById('chat-delete-confirm').hidden,
+      expanded: document.getElementById('chat-delete').getAttribute('aria-expanded'),
+      focus: document.activeElement.id,
+      question: document.getElementById('chat-delete-question').textContent,
+      role: document.getElementById('chat-delete-confirm').getAttribute('role'),
+    }));
+    if (!confirmStep.visible || confirmStep.expanded !== 'true' || confirmStep.focus !== 'chat-delete-yes' || confirmStep.role !== 'group') {
+      fail(`no confirmation step: ${JSON.stringify(confirmStep)}`);
+    }
+    step(`"Delete this conversation" asks first: ${JSON.stringify(confirmStep)}`);
+    await page.screenshot({ path: path.join(OUT_DIR, 'chat-delete-confirm.png'), fullPage: true });
+    const axeConfirm = await runAxe(page);
+    writeFileSync(path.join(OUT_DIR, 'axe-delete.json'), JSON.stringify(axeConfirm, null, 2));
+    step(`axe-core with the confirmation open: ${axeConfirm.violations.length} violations`);
+
+    // Escape cancels the question (not the chat), and nothing is deleted.
+    await page.keyboard.press('Escape');
+    const cancelled = await page.evaluate(() => ({
+      confirm: document.getElementById('chat-delete-confirm').hidden,
+      panel: document.getElementById('chat-panel').hidden,
+      focus: document.activeElement.id,
+      messages: document.querySelectorAll('#chat-log .msg').length,
+    }));
+    if (!cancelled.confirm || cancelled.panel || cancelled.focus !== 'chat-delete' || !cancelled.messages) {
+      fail(`Escape should cancel only the question: ${JSON.stringify(cancelled)}`);
+    }
+    step(`Escape cancelled the question: ${JSON.stringify(cancelled)}`);
+
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Enter'); // "Yes, delete the conversation"
+    await waitUntil(page, () => document.getElementById('chat-status').textContent.includes('Your conversation has been deleted'), null, 60000);
+    const newSession = await sessionId(page, deletedSession);
+    const afterDelete = await page.evaluate(() => ({
+      status: document.getElementById('chat-status').textContent,
+      statusRole: document.getElementById('chat-status').getAttribute('role'),
+      messages: document.querySelectorAll('#chat-log .msg').length,
+      focus: document.activeElement.id,
+      confirm: document.getElementById('chat-delete-confirm').hidden,
+    }));
+    if (afterDelete.messages !== 0 || afterDelete.statusRole !== 'status' || afterDelete.focus !== 'chat-input' || !afterDelete.confirm) {
+      fail(`after deleting: ${JSON.stringify(afterDelete)}`);
+    }
+    step(`deleted the conversation ${deletedSession}; new session ${newSession}: ${JSON.stringify(afterDelete)}`);
+    await page.screenshot({ path: path.join(OUT_DIR, 'chat-deleted.png'), fullPage: true });
+
+    // Reload: the deleted conversation does not come back; a new one answers.
+    await page.reload({ waitUntil: 'load' });
+    await tabTo(page, '#chat-launcher');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#chat-panel:not([hidden])');
+    const reloadedSession = await sessionId(page);
+    const reloaded = await page.evaluate(() => ({
+      messages: document.querySelectorAll('#chat-log .msg').length,
+      lang: document.documentElement.lang,
+    }));
+    if (reloadedSession === deletedSession || reloadedSession !== newSession || reloaded.messages !== 0) {
+      fail(`after reloading: session ${reloadedSession} (deleted ${deletedSession}, new ${newSession}), ${JSON.stringify(reloaded)}`);
+    }
+    before = await botCount(page);
+    await page.keyboard.type('What are your office hours?');
+    await page.keyboard.press('Enter');
+    const fresh = await botReply(page, before, 'Office hours (');
+    if (!(await privacyText(page)).includes(`deleted after ${englishPeriod}.`)) fail('privacy notice lost its period after the reload');
+    step(`reloaded: new conversation ${reloadedSession} (${JSON.stringify(reloaded)}) answers: ${JSON.stringify(fresh.slice(0, 80))}`);
 
     // 200 % zoom: the same window at half the CSS width must not need horizontal scrolling.
     await page.setViewportSize({ width: 640, height: 450 });
@@ -206,12 +321,13 @@ async function main() {
     if (reflow.scrollWidth > reflow.clientWidth || !reflow.inputVisible) fail(`no reflow at 200 %: ${JSON.stringify(reflow)}`);
     step(`200 % zoom (640 CSS px): ${JSON.stringify(reflow)}`);
 
-    if (axe.violations.length) {
-      fail(`axe violations: ${JSON.stringify(axe.violations, null, 1)}`);
+    if (axe.violations.length || axeConfirm.violations.length) {
+      fail(`axe violations: ${JSON.stringify([...axe.violations, ...axeConfirm.violations], null, 1)}`);
     }
     const real = problems.filter((p) => !p.includes('favicon'));
     if (real.length) fail(`browser problems: ${real.join('; ')}`);
-    writeFileSync(path.join(OUT_DIR, 'summary.json'), JSON.stringify({ ok: true, steps, axe }, null, 2));
+    const sessions = { deleted: deletedSession, new: newSession };
+    writeFileSync(path.join(OUT_DIR, 'summary.json'), JSON.stringify({ ok: true, steps, axe, axeConfirm, sessions }, null, 2));
     console.log('browser: OK');
   } finally {
     await context.close();

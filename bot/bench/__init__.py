@@ -1,2 +1,0 @@
-"""Benchmarks of issue 6 (`make bench`): NLU against Rasa's default pipeline, latency and
-throughput against a bare Rasa bot, training time and memory. See bot/bench/__main__.py."""

@@ -1,0 +1,170 @@
+"""Rocket.Chat channel (bot/plugins/rocketchat_channel.py) in process, without a model and
+without internet: its Sanic blueprint as Rasa mounts it (tests/test_telegram.ChannelServer,
+a recording ``on_new_message`` in place of Rasa's agent) and a local fake Rocket.Chat REST API
+that records the bot's log-ins and posted messages. A call without the webhook token gets
+403 and reaches nothing: Rasa would change no tracker and post no reply."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+from rasa.shared.exceptions import RasaException
+
+from bot.plugins.rocketchat_channel import RocketChatInput
+from tests.test_telegram import ChannelServer, parse_form
+
+TOKEN = "rc-outgoing-webhook-token-0123456789"
+BOT_USER = "gera_bot"
+#: The header in which an Omnichannel webhook sends its secret token (Rocket.Chat docs).
+LIVECHAT_HEADER = "X-RocketChat-Livechat-Token"
+
+#: What a Rocket.Chat outgoing-webhook integration posts for a message in a channel.
+OUTGOING = {
+    "token": TOKEN,
+    "bot": False,
+    "channel_id": "ROOM42",
+    "channel_name": "smartcity",
+    "message_id": "m1",
+    "timestamp": "2023-06-10T08:40:00.000Z",
+    "user_id": "u1",
+    "user_name": "buerger",
+    "text": "Wann haben Sie geöffnet?",
+}
+#: What an Omnichannel (Livechat) webhook posts; its token travels in a header.
+LIVECHAT = {
+    "_id": "LIVEROOM7",
+    "type": "Message",
+    "visitor": {"_id": "v1", "token": "visitor-session-token", "username": "guest-3"},
+    "messages": [{"username": "guest-3", "msg": "When are you open?"}],
+}
+
+
+class FakeRocketChat:
+    """A local Rocket.Chat REST API: answers login and chat.postMessage, records calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, str]]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                method = self.path.removeprefix("/api/v1/")
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                server.calls.append((method, parse_form(self.headers.get("Content-Type", ""),
+                                                        body)))
+                result: dict = {"success": True}
+                if method == "login":
+                    result = {"status": "success", "data": {"authToken": "t", "userId": "b"}}
+                data = json.dumps(result).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def posted(self) -> list[dict[str, str]]:
+        return [fields for method, fields in self.calls if method == "chat.postMessage"]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def fake_chat() -> Iterator[FakeRocketChat]:
+    chat = FakeRocketChat()
+    yield chat
+    chat.close()
+
+
+@pytest.fixture(scope="module")
+def rocketchat(fake_chat: FakeRocketChat) -> Iterator[ChannelServer]:
+    """The project's Rocket.Chat channel in process, started from credentials as Rasa does."""
+    channel = RocketChatInput.from_credentials({
+        "user": BOT_USER, "password": "pw", "server_url": fake_chat.url, "webhook_token": TOKEN,
+    })
+    server = ChannelServer(channel, reply="Servicezeiten")
+    yield server
+    server.close()
+
+
+def outgoing(**changes: object) -> dict:
+    payload = dict(OUTGOING, **changes)
+    return {key: value for key, value in payload.items() if value is not None}
+
+
+@pytest.mark.parametrize("request_kwargs", [
+    {"json": outgoing(token=None)},
+    {"json": outgoing(token="")},
+    {"json": outgoing(token="wrong-token")},
+    {"json": outgoing(token=TOKEN[:-1])},
+    {"json": outgoing(token=TOKEN + "x")},
+    {"json": outgoing(token=TOKEN.upper())},
+    {"json": outgoing(token=[TOKEN])},
+    {"json": outgoing(token={"token": TOKEN})},
+    {"json": outgoing(token=None), "headers": {"token": TOKEN}},  # not where it is sent
+    {"json": outgoing(token=None), "params": {"token": TOKEN}},
+    {"json": outgoing(token=None, visitor={"token": TOKEN})},  # a visitor's own token
+    {"json": LIVECHAT},
+    {"json": LIVECHAT, "headers": {LIVECHAT_HEADER: "wrong-token"}},
+    {"data": "token=" + TOKEN, "headers": {"Content-Type": "application/x-www-form-urlencoded"}},
+    {"data": b"{not json", "headers": {"Content-Type": "application/json"}},
+    {"json": [OUTGOING]},
+], ids=["missing", "empty", "wrong", "prefix", "longer", "case", "list", "object",
+        "as-header", "in-query", "visitor-token", "livechat-no-header", "livechat-wrong-header",
+        "form", "broken-json", "json-list"])
+def test_forged_call_is_refused_unprocessed(
+    rocketchat: ChannelServer, fake_chat: FakeRocketChat, request_kwargs: dict
+) -> None:
+    received, calls = len(rocketchat.received), len(fake_chat.calls)
+    response = rocketchat.post("webhook", **request_kwargs)
+    assert response.status_code == 403
+    assert rocketchat.received[received:] == []  # nothing reached Rasa's agent
+    assert fake_chat.calls[calls:] == []  # no log-in, no posted reply
+
+
+def test_health_check_stays_open(rocketchat: ChannelServer) -> None:
+    response = requests.get(f"{rocketchat.url}/", timeout=10)
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+def test_outgoing_webhook_with_the_token_is_processed_and_answered(
+    rocketchat: ChannelServer, fake_chat: FakeRocketChat
+) -> None:
+    received, posted = len(rocketchat.received), len(fake_chat.posted())
+    response = rocketchat.post("webhook", json=OUTGOING)
+    assert response.status_code == 200
+    [message] = rocketchat.received[received:]
+    assert (message.text, message.sender_id) == (OUTGOING["text"], OUTGOING["channel_id"])
+    [reply] = fake_chat.posted()[posted:]
+    assert (reply["roomId"], reply["text"]) == (OUTGOING["channel_id"], "Servicezeiten")
+
+
+def test_livechat_webhook_with_the_token_header_is_processed(
+    rocketchat: ChannelServer,
+) -> None:
+    received = len(rocketchat.received)
+    response = rocketchat.post("webhook", json=LIVECHAT, headers={LIVECHAT_HEADER: TOKEN})
+    assert response.status_code == 200
+    [message] = rocketchat.received[received:]
+    assert (message.text, message.sender_id) == ("When are you open?", LIVECHAT["_id"])
+
+
+@pytest.mark.parametrize("token", [None, ""])
+def test_channel_does_not_start_without_a_token(token: str | None) -> None:
+    credentials = {"user": BOT_USER, "password": "pw", "server_url": "http://127.0.0.1:9",
+                   "webhook_token": token}
+    with pytest.raises(RasaException, match="webhook_token"):
+        RocketChatInput.from_credentials(credentials)

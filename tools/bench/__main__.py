@@ -1,0 +1,285 @@
+"""`make bench`: NLU quality, latency/throughput against a bare bot, training time and memory.
+
+    .venv/bin/python -m tools.bench            # the real run -> docs/benchmarks.{md,json,png}
+    .venv/bin/python -m tools.bench --quick    # 2 folds, few messages -> var/bench/quick/
+
+Everything is measured in one run, side by side, so that machine noise falls on both sides
+of each comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from tqdm import tqdm
+
+from bot import ROOT
+from bot.services.processes import free_port
+from tools.bench import followups, load, nlu, report
+from tools.bench.stats import LEVELS, STACKS, Round, build_result, summarise
+
+MODEL = load.MODEL
+BARE = ROOT / "bench" / "bare"
+WORK = ROOT / "var" / "bench"
+PHASES = ("train", "load", "followups", "nlu")  # in the order they run
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much to measure; --quick shrinks it for development, never for the report."""
+
+    folds: int
+    rounds: int
+    c1_messages: int
+    c20_conversations: int
+    c20_messages: int  # per conversation
+    round_limit_s: float
+
+
+FULL_PLAN = Plan(folds=5, rounds=6, c1_messages=20, c20_conversations=20, c20_messages=10,
+                 round_limit_s=120)
+QUICK_PLAN = Plan(folds=2, rounds=1, c1_messages=6, c20_conversations=20, c20_messages=2,
+                  round_limit_s=30)
+
+
+def _waiting_bar(process: subprocess.Popen, description: str) -> None:
+    """A seconds counter while a subprocess runs (its own output goes to a log)."""
+    with tqdm(desc=description, unit="s", bar_format="{desc}: {n_fmt}s elapsed") as bar:
+        while process.poll() is None:
+            time.sleep(1)
+            bar.update(1)
+
+
+def train_project(log_dir: Path) -> tuple[float, float]:
+    """Trains the project's model from scratch (empty Rasa cache); returns (seconds, MB)."""
+    with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
+        env = load.service_env()
+        env["RASA_CACHE_DIRECTORY"] = str(Path(tmp) / "cache")  # no cached components
+        command = [str(ROOT / ".venv" / "bin" / "rasa"), "train", "--data", "data/nlu",
+                   "data/dialogue", "--config", "config.yml", "--domain", "domain.yml",
+                   "--out", str(Path(tmp) / "models"), "--fixed-model-name", "smartcity"]
+        with open(log_dir / "train.log", "w") as log:
+            started = time.monotonic()
+            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,
+                                       stderr=subprocess.STDOUT)
+            _waiting_bar(process, "training the project's model")
+            seconds = time.monotonic() - started
+        if process.returncode != 0:
+            raise RuntimeError(f"rasa train failed, see {log_dir / 'train.log'}")
+        model = Path(tmp) / "models" / "smartcity.tar.gz"
+        return seconds, model.stat().st_size / 1e6
+
+
+def train_bare(log_dir: Path) -> Path:
+    """The bare bot's model in var/bench/ (Rasa skips training when nothing changed)."""
+    env = load.service_env()
+    env["RASA_CACHE_DIRECTORY"] = str(WORK / "cache")
+    command = [str(ROOT / ".venv" / "bin" / "rasa"), "train", "--data", str(BARE / "data"),
+               "--config", str(BARE / "config.yml"), "--domain", str(BARE / "domain.yml"),
+               "--out", str(WORK), "--fixed-model-name", "bare"]
+    with open(log_dir / "train-bare.log", "w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT)
+        _waiting_bar(process, "training the bare bot (skipped when unchanged)")
+    model = WORK / "bare.tar.gz"
+    if process.returncode != 0 or not model.exists():
+        raise RuntimeError(f"training the bare bot failed, see {log_dir / 'train-bare.log'}")
+    return model
+
+
+def measure_load(plan: Plan, log_dir: Path, bare_model: Path) -> dict:
+    """Starts both stacks, warms them up, runs alternating rounds; latencies and peak RSS."""
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp_name:
+        tmp = Path(tmp_name)
+        env = load.service_env()
+        env["SMARTCITY_NOW"] = load.BENCH_NOW
+        actions_port, full_port, bare_port = (free_port() for _ in range(3))
+        full_endpoints = load.bench_endpoints(ROOT / "endpoints.yml", tmp / "full.yml",
+                                              tmp / "full-trackers.db", actions_port)
+        bare_endpoints = load.bench_endpoints(ROOT / "endpoints.yml", tmp / "bare.yml",
+                                              tmp / "bare-trackers.db", None)
+        actions = load.actions_service(actions_port, log_dir, env)
+        full = load.rasa_service("rasa-full", MODEL, full_endpoints, full_port, log_dir, env)
+        bare = load.rasa_service("rasa-bare", bare_model, bare_endpoints, bare_port, log_dir,
+                                 env)
+        services = (actions, full, bare)
+        try:
+            for service in services:
+                service.launch()
+            for service in tqdm(services, desc="starting servers"):
+                service.wait_ready(240)
+            urls = {"full": f"http://127.0.0.1:{full_port}/webhooks/rest/webhook",
+                    "bare": f"http://127.0.0.1:{bare_port}/webhooks/rest/webhook"}
+            messages = {"full": load.CITIZEN_MESSAGES, "bare": load.BARE_MESSAGES}
+            # Warm-up: every message once, then a short concurrent burst, on both stacks.
+            warm_errors: list[str] = []
+            for stack in tqdm(STACKS, desc="warm-up"):
+                replies: list = []
+                _, errors = load.run_round(urls[stack], 1, len(messages[stack]),
+                                           messages[stack], f"warm-{stack}", 120, replies)
+                (log_dir / f"replies-{stack}.json").write_text(
+                    json.dumps(replies, ensure_ascii=False, indent=1), encoding="utf-8")
+                warm_errors += errors
+                _, errors = load.run_round(urls[stack], plan.c20_conversations, 2,
+                                           messages[stack], f"warm-{stack}", 120)
+                warm_errors += errors
+            rounds: dict[str, dict[str, list[Round]]] = {
+                level: {stack: [] for stack in STACKS} for level in LEVELS}
+            errors_seen: list[str] = []
+            steps = plan.rounds * len(LEVELS) * len(STACKS)
+            with tqdm(total=steps, desc="load rounds (alternating full/bare)") as bar:
+                for index in range(plan.rounds):
+                    order = STACKS if index % 2 == 0 else tuple(reversed(STACKS))
+                    for level in LEVELS:
+                        conversations, per = ((1, plan.c1_messages) if level == "c1" else
+                                              (plan.c20_conversations, plan.c20_messages))
+                        for stack in order:
+                            measured, errors = load.run_round(
+                                urls[stack], conversations, per, messages[stack],
+                                f"{level}-{stack}-{index}", plan.round_limit_s)
+                            rounds[level][stack].append(measured)
+                            errors_seen += errors
+                            bar.update(1)
+            rss = {"rasa": load.peak_rss_mb(full.pid), "actions": load.peak_rss_mb(actions.pid)}
+            bare_rss = load.peak_rss_mb(bare.pid)
+        finally:
+            for service in services:
+                service.stop()
+    summary = {level: {stack: summarise(rounds[level][stack]) for stack in STACKS}
+               for level in LEVELS}
+    samples = {level: {stack: [v for r in rounds[level][stack] for v in r.latencies]
+                       for stack in STACKS} for level in LEVELS}
+    return {"summary": summary, "samples": samples, "rss": rss, "bare_rss": bare_rss,
+            "errors": errors_seen[:20], "warm_errors": warm_errors[:20]}
+
+
+def _loadavg() -> list[float] | None:
+    try:
+        return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    except OSError:
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="2 folds and few messages, for development (not the report)")
+    parser.add_argument("--phases", default=",".join(PHASES),
+                        help=f"comma-separated subset of {','.join(PHASES)}")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output folder (default: docs/, or var/bench/quick with --quick)")
+    args = parser.parse_args(argv)
+    phases = {p.strip() for p in args.phases.split(",") if p.strip()}
+    if unknown := phases - set(PHASES):
+        parser.error(f"unknown phases: {', '.join(sorted(unknown))}")
+    plan = QUICK_PLAN if args.quick else FULL_PLAN
+    out_dir = args.out or (WORK / "quick" if args.quick else ROOT / "docs")
+    if out_dir.resolve() == (ROOT / "docs").resolve() and (args.quick or phases != set(PHASES)):
+        parser.error("docs/ gets only complete real runs; use --out for partial or quick runs")
+    os.environ.setdefault("SPACY_MODEL", load.DEFAULT_SPACY_MODEL)  # config.yml needs it in-process
+    if not MODEL.exists() and "load" in phases:
+        parser.error(f"{MODEL} is missing: `make bench` trains it first")
+    log_dir = WORK / "logs"
+    shutil.rmtree(log_dir, ignore_errors=True)
+    log_dir.mkdir(parents=True, exist_ok=True)
+
+    started = time.monotonic()
+    load_before = _loadavg()
+    command = ("make bench" if os.environ.get("MAKELEVEL") else
+               "python -m tools.bench " + " ".join(argv if argv is not None else sys.argv[1:]))
+    nlu_result = latency = rss = None
+    train_s = None
+    extra: dict = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": command.strip(),
+        "quick": args.quick,
+        "folds": plan.folds,
+        "load_setup": {"rounds": plan.rounds, "c1_messages_per_round": plan.c1_messages,
+                       "c20_conversations": plan.c20_conversations,
+                       "c20_messages_per_conversation": plan.c20_messages,
+                       "round_limit_s": plan.round_limit_s,
+                       "smartcity_now": load.BENCH_NOW},
+    }
+
+    if "train" in phases:
+        train_s, trained_mb = train_project(log_dir)
+        extra["trained_model_mb"] = round(trained_mb, 1)
+    def checkpoint() -> None:
+        """What is measured so far, in var/bench/, so a later failure loses no phase."""
+        partial = build_result(cores=os.cpu_count() or 0, nlu=nlu_result, latency=latency,
+                               train_s=train_s, rss_mb=rss, model_mb=None, extra=extra)
+        (WORK / "partial.json").write_text(json.dumps(partial, indent=2, ensure_ascii=False),
+                                           encoding="utf-8")
+
+    checkpoint()
+    if "load" in phases:
+        bare_model = train_bare(log_dir)
+        measured = measure_load(plan, log_dir, bare_model)
+        latency = measured["summary"]
+        rss = measured["rss"]
+        extra["bare_rss_mb"] = measured["bare_rss"]
+        extra["latency_detail"] = latency
+        extra["load_errors"] = measured["errors"]
+        extra["warmup_errors"] = measured["warm_errors"]
+        report.plot(measured["samples"], out_dir / "benchmarks-latency.png")
+        checkpoint()
+
+    if "followups" in phases:
+        summary, rows = followups.measure(MODEL, log_dir)
+        extra["followups"] = summary
+        (WORK / "followups-turns.json").write_text(
+            json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+        checkpoint()
+
+    # NLU last: the load rounds should not follow right after ten in-process trainings.
+    if "nlu" in phases:
+        # In-process trainings keep Rasa's component cache in var/bench, not in ~/.rasa.
+        os.environ.setdefault("RASA_CACHE_DIRECTORY", str(WORK / "cache"))
+        heldout = 0 if plan is QUICK_PLAN else 2
+        with tqdm(total=2 * plan.folds + heldout,
+                  desc="NLU cross-validation and held-out set (project, default)") as bar:
+            def progress(message: str) -> None:
+                bar.set_postfix_str(message)
+                bar.update(1)
+
+            nlu_result = nlu.compare(plan.folds, progress)
+            if heldout and (compared := nlu.compare_heldout(progress)):
+                extra["nlu_heldout"], scope_by_pipeline = compared
+                extra["scope"] = scope_by_pipeline["project"]
+                extra["scope_default_pipeline"] = scope_by_pipeline["default"]
+        extra["nlu_examples"] = {lang: nlu_result["project"][lang]["examples"]
+                                 for lang in ("de", "en")}
+    extra["run_s"] = round(time.monotonic() - started)
+    extra["loadavg_before_after"] = [load_before, _loadavg()]
+    extra["notes"] = [
+        "Load generator (aiohttp) runs on the same machine as the servers.",
+        "Other work on the machine (load average before/after in the JSON) may add noise; "
+        "alternating full/bare rounds spread it over both stacks.",
+        "Peak RSS is the kernel's high-water mark (VmHWM) of the process and its children, "
+        "read after the 20-conversation rounds; it includes model loading.",
+    ]
+    result = build_result(cores=os.cpu_count() or 0, nlu=nlu_result, latency=latency,
+                          train_s=train_s, rss_mb=rss,
+                          model_mb=MODEL.stat().st_size / 1e6 if MODEL.exists() else None,
+                          extra=extra)
+    json_path, md_path = report.write(result, out_dir)
+    print(f"wrote {md_path} and {json_path} in {result['run_s']}s")
+    for row in result["targets"]:
+        print(f"  {row['target']}: {row['value']} ({row['wanted']}) -> "
+              f"{ {True: 'met', False: 'MISSED', None: 'not measured'}[row['met']] }")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,69 @@
+"""Scope figures of one trained model, without retraining (what `make bench` computes after
+training on all of data/nlu): in-scope held-out accuracy and fallback share, out-of-scope
+held-out questions answered with SMARTCity facts.
+
+    .venv/bin/python -m tools.bench.scope [--model models/smartcity.tar.gz] [--errors]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+from pathlib import Path
+
+from tools.bench.load import DEFAULT_SPACY_MODEL, MODEL
+from tools.nlu_eval import (
+    FALLBACK_INTENT,
+    HELDOUT_FOLD,
+    Prediction,
+    answers_with_facts,
+    heldout_examples,
+    oos_examples,
+    scope_scores,
+    to_prediction,
+)
+
+
+def predict(model: Path, examples: list[tuple[str, str, str]]) -> list[Prediction]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+
+    async def parse_all() -> list[dict]:
+        return [await agent.parse_message(text) for text, _, _ in examples]
+
+    return [to_prediction(HELDOUT_FOLD, text, language, intent, result)
+            for (text, intent, language), result in zip(examples, asyncio.run(parse_all()),
+                                                        strict=True)]
+
+
+def final_intent(prediction: Prediction) -> str:
+    return FALLBACK_INTENT if prediction.fallback else prediction.predicted
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=MODEL)
+    parser.add_argument("--errors", action="store_true",
+                        help="also list the wrong answers and misunderstood questions")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("SPACY_MODEL", DEFAULT_SPACY_MODEL)
+    inscope = predict(args.model, heldout_examples())
+    out_of_scope = predict(args.model, oos_examples())
+    print(json.dumps({language: scope_scores(inscope, out_of_scope, language)
+                      for language in ("de", "en")}, indent=1))
+    if args.errors:
+        for p in out_of_scope:
+            if answers_with_facts(final_intent(p)):
+                print(f"out of scope, answered as {final_intent(p)} ({p.language}): {p.text}")
+        for p in inscope:
+            if final_intent(p) != p.expected:
+                print(f"in scope {p.expected}, got {final_intent(p)} ({p.language}): {p.text}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
