@@ -15,7 +15,7 @@ from bot.kb import KnowledgeBaseError
 from bot.kb.database import database_url, is_current, store
 from bot.kb.fields import WEEKDAYS
 from bot.kb.loader import DEFAULT_DIR, content_hash, load_directory, write_directory
-from bot.kb.records import Fact, KnowledgeBase, Project
+from bot.kb.records import SECTIONS, Fact, KnowledgeBase, Project
 from bot.kb.repository import Repository
 
 TOPICS = ("programme", "projects", "tours", "hours", "contact")
@@ -34,9 +34,14 @@ def load(
     store(kb, digest, url)
     return (
         f"loaded {directory} into the knowledge base in {_time.monotonic() - started:.2f}s: "
-        f"{len(kb.facts)} facts, {len(kb.projects)} projects, {len(kb.tours)} tours, "
-        f"{len(kb.opening_hours)} opening days, {len(kb.closures)} closures, "
-        f"{0 if kb.contact is None else 1} contact"
+        f"{counts(kb)}"
+    )
+
+
+def counts(kb: KnowledgeBase) -> str:
+    """"23 facts, 22 projects, ...": one entry per section, so a new record type shows up."""
+    return ", ".join(
+        f"{len(section.records(kb))} {section.name.replace('_', ' ')}" for section in SECTIONS
     )
 
 
@@ -141,11 +146,7 @@ def _cmd_load(args: argparse.Namespace) -> int:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     kb = load_directory(args.dir)
-    print(
-        f"{args.dir}: valid ({len(kb.facts)} facts, {len(kb.projects)} projects, "
-        f"{len(kb.tours)} tours, {len(kb.opening_hours)} opening days, "
-        f"{len(kb.closures)} closures)"
-    )
+    print(f"{args.dir}: valid ({counts(kb)})")
     return 0
 
 
