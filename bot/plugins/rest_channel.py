@@ -46,8 +46,9 @@ from bot.plugins.action_endpoint import APOLOGY
 
 logger = logging.getLogger(__name__)
 
-#: Largest body accepted (the NLU's input guard caps the text itself far below this).
-MAX_BODY_BYTES = 64 * 1024
+#: Largest body accepted. A citizen's 100 kB paste must still get the calm "bad input" reply
+#: (the NLU's input guard caps the text itself far below this); nginx caps bodies earlier.
+MAX_BODY_BYTES = 256 * 1024
 #: The tracker store's sender_id column holds 255 characters.
 MAX_SENDER = 255
 LANGUAGE_SLOT = "language"
