@@ -1,45 +1,29 @@
-"""Slot types that can only hold what the assistant answers in: a language, a register.
+"""A slot type that can only hold a language the assistant answers in.
 
 Rasa fills slots from entities, and a typed "/greet{"language": "fr"}" payload supplies
-entities without passing through NLU. These slots ignore any value that is not one they know
-(aliases such as "English" or "Leichte Sprache" are normalised), so forged payloads change
-nothing and every reply keeps a matching variation.
+entities without passing through NLU. This slot ignores any value that is not 'de' or 'en'
+(aliases such as "English" are normalised), so forged payloads change nothing and every
+reply keeps a matching variation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
 from rasa.shared.core.slots import CategoricalSlot
 
-from bot.logic.easy_read import normalise_register
 from bot.logic.language import normalise
 
 
-class _ClosedSlot(CategoricalSlot):
-    """Categorical slot that keeps its value when given anything it does not know."""
+class LanguageSlot(CategoricalSlot):
+    """Categorical slot over de/en that keeps its value when given anything else."""
 
-    normalise: ClassVar[Callable[[object], str | None]]
+    type_name = "bot.plugins.slots.LanguageSlot"
 
     @CategoricalSlot.value.setter  # type: ignore[attr-defined,misc]
     def value(self, value: Any) -> None:
         if value is not None:
-            value = type(self).normalise(value)
+            value = normalise(value)
             if value is None:
-                return  # not a value we answer in: keep the current one
+                return  # not a language we answer in: keep the current one
         CategoricalSlot.value.fset(self, value)  # type: ignore[attr-defined]
-
-
-class LanguageSlot(_ClosedSlot):
-    """Categorical slot over de/en."""
-
-    type_name = "bot.plugins.slots.LanguageSlot"
-    normalise = staticmethod(normalise)
-
-
-class RegisterSlot(_ClosedSlot):
-    """Categorical slot over standard/easy (easy-read German, bot/logic/easy_read.py)."""
-
-    type_name = "bot.plugins.slots.RegisterSlot"
-    normalise = staticmethod(normalise_register)
