@@ -17,7 +17,7 @@ KB_FILES := $(wildcard data/kb/*.yml)
 LOOKUPS := data/nlu/generated/kb_lookups.yml
 MODEL := models/smartcity.tar.gz
 
-.PHONY: help setup run test lint bench cv train kb lookups clean web
+.PHONY: help setup run test lint bench cv train kb lookups clean web cluster cluster-stop test-cluster matrix-homeserver
 
 help:
 	@echo "make run   - set up what is missing, train if needed, start the assistant"
@@ -94,7 +94,12 @@ setup: $(STAMP) spacy kb lookups web
 run: setup $(MODEL)
 	@scripts/run.sh
 
-test: setup $(MODEL)
+# The Matrix homeserver of the Matrix tests: matrix-synapse in its own venv under var/matrix/
+# (scripts/matrix-synapse.sh; installed once, then reused).
+matrix-homeserver:
+	@scripts/matrix-synapse.sh
+
+test: setup $(MODEL) matrix-homeserver
 	@scripts/test.sh
 
 lint: $(STAMP)
@@ -106,6 +111,18 @@ cv: setup
 
 bench: setup $(MODEL)
 	$(PY) -m tools.bench
+
+# The production topology on loopback (docs/deployment.md): nginx on 8000 in front of 2 Rasa
+# replicas (PostgreSQL tracker store, Redis lock store) and 2 action servers, under supervisord.
+cluster: setup $(MODEL)
+	@scripts/cluster.sh start
+
+cluster-stop:
+	@scripts/cluster.sh stop
+
+# Its acceptance tests (tests/test_cluster.py): start the cluster, test, stop it.
+test-cluster: setup $(MODEL)
+	@scripts/cluster-test.sh
 
 clean:
 	rm -rf models var results

@@ -2,6 +2,12 @@
 
 Wording stays in domain.yml: when an action needs a phrase inside a variable (a topic label,
 the reason the office is closed) it reads that response from the domain it is sent.
+
+Easy-read German (Leichte Sprache, slot ``register``) is handled here once, so the topic
+actions stay as they are: :func:`language_of` puts the conversation's register in effect for
+the action asking, and then :func:`phrase` picks the easy-read variation, the repository hands
+out records with their easy-read texts (``records.in_easy_read``) and bot.logic.formatting
+writes dates and times the easy-read way (bot/logic/easy_read.py, docs/easy-read.md).
 """
 
 from __future__ import annotations
@@ -9,15 +15,17 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sized
+from dataclasses import is_dataclass
 from functools import lru_cache, wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.kb import Contact, KnowledgeBaseError, Repository
-from bot.logic import formatting, intents
+from bot.kb.records import in_easy_read
+from bot.logic import easy_read, formatting, intents
 from bot.logic.language import DEFAULT_LANGUAGE, normalise
 
 logger = logging.getLogger(__name__)
@@ -27,15 +35,55 @@ Run = Callable[[Any, CollectingDispatcher, Tracker, DomainDict], Awaitable[Event
 T = TypeVar("T")
 # The slot that says what the conversation is about (domain.yml); follow-up rules read it.
 TOPIC_SLOT = "topic"
+# Easy-read German or the standard register (domain.yml, decided with the language by NLU).
+REGISTER_SLOT = "register"
 
 
 def language_of(tracker: Tracker) -> str:
-    return normalise(tracker.get_slot("language")) or DEFAULT_LANGUAGE
+    """The reply's language; also puts the conversation's register in effect for the rest of
+    this action (every action asks for its language first, so none inherits another's)."""
+    language = normalise(tracker.get_slot("language")) or DEFAULT_LANGUAGE
+    easy_read.activate(register_of(tracker, language) == easy_read.EASY)
+    return language
+
+
+def register_of(tracker: Tracker, language: str) -> str:
+    """'easy' for easy-read German replies, else 'standard' (English has no easy register)."""
+    register = easy_read.normalise_register(tracker.get_slot(REGISTER_SLOT))
+    if language == easy_read.LANGUAGE and register == easy_read.EASY:
+        return easy_read.EASY
+    return easy_read.STANDARD
+
+
+class Reading:
+    """The repository as the reply being built reads it: in easy-read German every record
+    comes with its easy-read texts in place of the German ones (``records.in_easy_read``)."""
+
+    def __init__(self, store: Repository) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self._store, name)
+        if not callable(found):
+            return found
+
+        @wraps(found)
+        def read(*args: Any, **kwargs: Any) -> Any:
+            result = found(*args, **kwargs)
+            return _in_register(result) if easy_read.in_effect() else result
+
+        return read
+
+
+def _in_register(result: Any) -> Any:
+    if isinstance(result, list | tuple):
+        return type(result)(_in_register(item) for item in result)
+    return in_easy_read(result) if is_dataclass(result) else result
 
 
 @lru_cache(maxsize=1)
 def repository() -> Repository:
-    return Repository()
+    return cast(Repository, Reading(Repository()))
 
 
 def is_follow_up(tracker: Tracker) -> bool:
@@ -43,15 +91,24 @@ def is_follow_up(tracker: Tracker) -> bool:
     return intents.is_follow_up(tracker.get_intent_of_latest_message() or "")
 
 
-def phrase(domain: DomainDict, response: str, language: str, **variables: Any) -> str:
-    """The text of a domain response in ``language`` with variables filled."""
-    for variation in domain.get("responses", {}).get(response, []):
-        values = [c.get("value") for c in variation.get("condition") or []
-                  if c.get("name") == "language"] or [DEFAULT_LANGUAGE]  # German: no condition
-        if language in values:
-            text = variation.get("text", "")
-            return text.format(**variables) if variables else text
-    raise KeyError(f"response {response!r} has no {language!r} variation in domain.yml")
+def phrase(domain: DomainDict, response: str, language: str, *, register: str | None = None,
+           **variables: Any) -> str:
+    """The text of a domain response in ``language`` with variables filled, chosen as Rasa
+    chooses: a variation whose conditions all hold (language, and ``register``, by default
+    the one in effect), else the unconditioned German one."""
+    if register is None:
+        register = easy_read.EASY if easy_read.in_effect() else easy_read.STANDARD
+    slots = {"language": language,
+             REGISTER_SLOT: register if language == easy_read.LANGUAGE else easy_read.STANDARD}
+    variations = domain.get("responses", {}).get(response, [])
+    matching = [variation for variation in variations if variation.get("condition") and all(
+        slots.get(c.get("name")) == c.get("value") for c in variation["condition"])]
+    if not matching and language == DEFAULT_LANGUAGE:  # German: the unconditioned variation
+        matching = [variation for variation in variations if not variation.get("condition")]
+    if not matching:
+        raise KeyError(f"response {response!r} has no {language!r} variation in domain.yml")
+    text = matching[0].get("text", "")
+    return text.format(**variables) if variables else text
 
 
 def source_vars(record: Any, language: str) -> dict[str, str]:
@@ -107,10 +164,21 @@ def answer_safely(run: Run) -> Run:
             logger.exception("knowledge base unavailable in %s", self.name())
             dispatcher.utter_message(response="utter_service_unavailable")
             return []
+        offer_further_questions(dispatcher, tracker)
         topic = getattr(self, "topic", None)
         return [*events, SlotSet(TOPIC_SLOT, topic)] if topic else events
 
     return wrapper
+
+
+def offer_further_questions(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """After answering the first of several questions in one message, offer the others as
+    buttons that send them as they were typed (read in this answer's context)."""
+    further = tracker.latest_message.get(intents.FURTHER_QUESTIONS) or []
+    questions = [q.lstrip("/").strip()[:200] for q in further if isinstance(q, str)]
+    buttons = [{"title": q, "payload": q} for q in questions if q]
+    if buttons:
+        dispatcher.utter_message(response="utter_offer_further_questions", buttons=buttons)
 
 
 class KnowledgeAction(Action, ABC):
@@ -124,12 +192,16 @@ class KnowledgeAction(Action, ABC):
     @answer_safely
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> Events:
-        language = language_of(tracker)
+        before = easy_read.activate(False)
         try:
-            return self.answer(dispatcher, tracker, domain, language)
-        except NotOnFile:
-            utter_unknown(dispatcher, language)
-            return []
+            language = language_of(tracker)
+            try:
+                return self.answer(dispatcher, tracker, domain, language)
+            except NotOnFile:
+                utter_unknown(dispatcher, language)
+                return []
+        finally:
+            easy_read.deactivate(before)  # the register was this answer's only
 
     @abstractmethod
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,

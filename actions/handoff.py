@@ -29,11 +29,10 @@ from actions.common import (
     source_vars,
     utter_unknown,
 )
-from actions.hours import calendar
-from bot.logic import formatting
-from bot.logic.clock import now
-from bot.logic.intents import is_factual
+from actions.contact_request import DRAFT, office_records, utter_office_status
+from bot.logic.intents import FALLBACK_INTENT, is_factual
 from bot.logic.language import normalise
+from bot.logic.redaction import redact
 
 logger = logging.getLogger(__name__)
 LANGUAGE_SLOT = "language"
@@ -56,6 +55,42 @@ FOLLOW_UP_CANDIDATES = {
     "followup_more": ("programme_about", "pilots_overview"),
 }
 MAX_SUGGESTIONS = 2
+#: The unanswered-question log keeps this much of a message (redacted).
+MAX_LOGGED_CHARS = 500
+#: After the final fallback: the offer of a contact request (its "yes" starts the form).
+OFFER = "utter_offer_contact_request"
+
+
+def unanswered_text(tracker: Tracker) -> str:
+    """The citizen's latest message as typed, on one line; "" for a button payload."""
+    text = " ".join(str((tracker.latest_message or {}).get("text") or "").split())
+    return "" if text.startswith("/") else text
+
+
+def top_guess(ranking: list[dict[str, Any]]) -> str | None:
+    """The intent NLU thought likeliest, other than "not understood"."""
+    return next((str(c["name"]) for c in ranking or []
+                 if c.get("name") and c.get("name") != FALLBACK_INTENT), None)
+
+
+def record_unanswered(tracker: Tracker, kind: str, language: str) -> None:
+    """Log the question for the office's report: redacted, without the sender id. A
+    failing database is logged (never the text) and does not change the reply."""
+    text = unanswered_text(tracker)
+    if not text:
+        return
+    try:
+        office_records().log_unanswered(
+            text=redact(text)[:MAX_LOGGED_CHARS], kind=kind, language=language,
+            intent_guess=top_guess((tracker.latest_message or {}).get("intent_ranking")))
+    except Exception:  # the citizen's answer matters more than the statistics
+        logger.exception("an unanswered question (%s) could not be logged", kind)
+
+
+def draft_events(tracker: Tracker) -> list[dict[str, Any]]:
+    """The unanswered message as the draft of a contact request (the form shows it)."""
+    text = unanswered_text(tracker)
+    return [SlotSet(DRAFT, text)] if text else []
 
 
 def suggested_intents(intent_ranking: list[dict[str, Any]], entities: dict[str, str],
@@ -102,17 +137,18 @@ class ActionOutOfScope(KnowledgeAction):
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
+        record_unanswered(tracker, "out_of_scope", language)
         contact = contact_vars(repository().contact(), language)
         services = repository().fact("city_services")
         if services is None:
             dispatcher.utter_message(response="utter_out_of_scope_short", **contact)
-            return []
+            return draft_events(tracker)
         dispatcher.utter_message(
             response="utter_out_of_scope",
             city_services=services.text_en if language == "en" else services.text_de,
             **{**contact, **source_vars(services, language)},
         )
-        return []
+        return draft_events(tracker)
 
 
 class ActionDefaultAskAffirmation(Action):
@@ -228,7 +264,10 @@ class ActionSessionStart(Action):
 
 
 class ActionDefaultFallback(Action):
-    """Last stage: say plainly that this can't be answered, give the contact (and hours)."""
+    """Last stage: say plainly that this can't be answered, give the contact with the
+    office's state now, log the question (redacted) and offer a contact request with the
+    message as its draft. The message is reverted, as Rasa's own fallback does; the draft
+    and the offer come after the revert, so they stay."""
 
     def name(self) -> str:
         return "action_default_fallback"
@@ -236,18 +275,20 @@ class ActionDefaultFallback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         language = language_of(tracker)
+        record_unanswered(tracker, "fallback", language)
+        replies = CollectingDispatcher()
         try:
-            contact = repository().contact()
-            status = calendar().status_at(now(), language)
+            replies.utter_message(response="utter_cannot_answer",
+                                  **contact_vars(repository().contact(), language))
+            utter_office_status(replies, language)
         except Exception:  # the honest answer must not depend on the database being up
             # The traceback names the fault, never the citizen's message.
             logger.exception("%s could not read the contact or the office hours",
                              self.name())
             dispatcher.utter_message(response="utter_service_unavailable")
             return [UserUtteranceReverted()]
-        dispatcher.utter_message(response="utter_cannot_answer",
-                                 **contact_vars(contact, language))
-        if status.is_open:
-            dispatcher.utter_message(response="utter_office_open_now_hint",
-                                     closes=formatting.clock(status.today.closes))
-        return [UserUtteranceReverted()]
+        dispatcher.messages.extend(replies.messages)
+        # The revert can take the language back to what it was before the two-stage
+        # fallback began; the offer and the rest of the conversation keep the citizen's.
+        return [UserUtteranceReverted(), SlotSet(LANGUAGE_SLOT, language),
+                *draft_events(tracker), FollowupAction(OFFER)]

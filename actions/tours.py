@@ -17,7 +17,7 @@ from actions.common import (
     source_vars,
 )
 from bot.kb import Tour
-from bot.logic import formatting
+from bot.logic import calendar_links, formatting
 from bot.logic import tours as tour_logic
 from bot.logic.clock import now
 from bot.logic.dates import Period, find_period
@@ -31,6 +31,15 @@ def mode_label(domain: DomainDict, mode: str, language: str) -> str:
     return phrase(domain, f"utter_tour_mode_{mode}", language)
 
 
+def calendar_line(tour: Tour, domain: DomainDict, language: str) -> str:
+    """The link to the tour's calendar file on the page server, for a tour ahead of the
+    clock; nothing for one that has begun."""
+    if tour_logic.starts_at(tour) <= now():
+        return ""
+    return phrase(domain, "utter_tour_calendar_line", language,
+                  calendar_url=calendar_links.tour_url(tour.key, language))
+
+
 def tour_vars(tour: Tour, domain: DomainDict, language: str) -> dict[str, str]:
     return {
         "title": phrase(domain, "utter_tour_title", language,
@@ -39,6 +48,7 @@ def tour_vars(tour: Tour, domain: DomainDict, language: str) -> dict[str, str]:
         "start": formatting.clock(tour.start),
         "end": formatting.clock(tour.end),
         "meeting_point": tour.meeting_point_en if language == "en" else tour.meeting_point_de,
+        "calendar_line": calendar_line(tour, domain, language),
         **source_vars(tour, language),
     }
 

@@ -2,8 +2,11 @@
 (scripts/run.sh, on spare ports, with a retention period other than the default) and runs
 web/tests/browser.mjs with Debian's chromium (keyboard-only German and English questions, a
 quick reply, the privacy notice with the configured period, "Delete this conversation" and a
-reload, axe-core WCAG 2.1 A/AA, 200 % zoom reflow, screenshots in var/results/browser/);
-then checks that the tracker store holds nothing of the deleted conversation."""
+reload, axe-core WCAG 2.1 A/AA, 200 % zoom reflow, screenshots in var/results/browser/, the
+upcoming tours with their calendar files downloaded in both languages and the calendar link
+in a tour answer, the "Leichte Sprache" toggle and an easy-read answer); then checks that the
+tracker store holds nothing of the deleted conversation and that the downloaded calendar
+files are valid."""
 
 from __future__ import annotations
 
@@ -27,6 +30,9 @@ OUT_DIR = ROOT / "var" / "results" / "browser"
 #: Not the default (30), so the page can only show it if it comes from the setting. Longer
 #: than the default, so the start-up purge of the local store deletes no more than usual.
 RETENTION_DAYS = 45
+#: The stack's clock: the day before the first published tour, so the page lists tours.
+NOW = "2023-06-09T10:30"
+FIRST_TOUR = "tour-2023-06-10"
 
 
 class RunScript:
@@ -35,7 +41,8 @@ class RunScript:
     def __init__(self, log: Path) -> None:
         self.rasa_port, self.actions_port, self.web_port = free_port(), free_port(), free_port()
         env = dict(os.environ)
-        env.pop("SMARTCITY_NOW", None)
+        env["SMARTCITY_NOW"] = NOW
+        env.pop("SMARTCITY_PUBLIC_URL", None)  # the calendar links use the page's own address
         for name in ("TELEGRAM_TOKEN", "FACEBOOK_VERIFY", "ROCKETCHAT_USER"):
             env.pop(name, None)  # no messengers: they would call out to the internet
         env.update(
@@ -110,7 +117,8 @@ def test_chat_page_in_chromium(running_stack: RunScript) -> None:
     node = shutil.which("node")
     assert node, "node is not installed"
     env = dict(os.environ, PAGE_URL=running_stack.page_url, OUT_DIR=str(OUT_DIR),
-               CHROMIUM=str(CHROMIUM), RETENTION_DAYS=str(RETENTION_DAYS))
+               CHROMIUM=str(CHROMIUM), RETENTION_DAYS=str(RETENTION_DAYS),
+               FIRST_TOUR=FIRST_TOUR)
     result = subprocess.run(
         [node, "tests/browser.mjs"], cwd=ROOT / "web", env=env,
         capture_output=True, text=True, timeout=900,
@@ -123,11 +131,34 @@ def test_chat_page_in_chromium(running_stack: RunScript) -> None:
     summary = json.loads((OUT_DIR / "summary.json").read_text())
     assert summary["ok"] and summary["axe"]["violations"] == []
     assert summary["axeConfirm"]["violations"] == []
+    assert summary["axeEasy"]["violations"] == []  # with "Leichte Sprache" on
+    assert "Das Büro ist zu diesen Zeiten offen" in summary["easy"]
     assert (OUT_DIR / "chat.png").stat().st_size > 10_000
     sessions = summary["sessions"]
     assert sessions["deleted"] != sessions["new"]
     assert tracker_events(sessions["deleted"]) == 0, "the deleted conversation is still stored"
     assert tracker_events(sessions["new"]) > 0, "the new conversation was not stored at all"
+    calendars = summary["calendars"]
+    assert calendars["link"] == f"{running_stack.page_url}tours/{FIRST_TOUR}.ics"
+    for language, title in (("de", "SMARTCity-Stadtrundgang mit dem Rad"),
+                            ("en", "SMARTCity tour by bike")):
+        check_downloaded_calendar(OUT_DIR / calendars[language]["file"], title)
+
+
+def check_downloaded_calendar(path: Path, title: str) -> None:
+    """The .ics the page downloaded: valid (icalendar and the RFC 5545 structure check of
+    tests/test_calendar.py), the first tour at 14:00 Berlin summer time, in its language."""
+    from datetime import datetime, timedelta
+
+    from tests.test_calendar import check
+
+    structure, parsed = check(path.read_bytes())
+    [event] = list(parsed.walk("VEVENT"))
+    assert event["UID"] == f"{FIRST_TOUR}@smartcity.gera.de"
+    assert event["SUMMARY"] == title
+    assert event.DTSTART.replace(tzinfo=None) == datetime(2023, 6, 10, 14, 0)
+    assert event.DTSTART.utcoffset() == timedelta(hours=2)
+    assert structure.all("VTIMEZONE")[0].one("TZID") == "Europe/Berlin"
 
 
 def tracker_events(sender_id: str) -> int:

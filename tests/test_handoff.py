@@ -8,10 +8,28 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import common, handoff
+from actions import common, contact_request, handoff
 from bot.logic.intents import is_factual
 
 DOMAIN = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text())
+
+
+class Log:
+    """Stands in for the office records: keeps what would be logged."""
+
+    def __init__(self) -> None:
+        self.logged: list[dict] = []
+
+    def log_unanswered(self, **values):
+        self.logged.append(values)
+
+
+@pytest.fixture(autouse=True)
+def unanswered_log(monkeypatch) -> Log:
+    """No test here writes to the real knowledge-base database."""
+    log = Log()
+    monkeypatch.setattr(handoff, "office_records", lambda: log)
+    return log
 
 
 def tracker(language: str, ranking: list[dict] | None = None) -> Tracker:
@@ -63,7 +81,8 @@ def test_a_follow_up_without_context_is_asked_back(intent):
     assert all(b["title"].endswith("?") for b in message["buttons"])
 
 
-def test_last_stage_gives_contact_and_reverts(monkeypatch):
+def test_last_stage_gives_contact_logs_the_question_and_offers_a_request(monkeypatch,
+                                                                        unanswered_log):
     class Contact:
         office_de = office_en = "Amt"
         email, phone, street, postcode, city, head = "e@x", "1", "s", "p", "c", "h"
@@ -74,18 +93,75 @@ def test_last_stage_gives_contact_and_reverts(monkeypatch):
 
     class Status:
         is_open = False
+        next_opening = None
 
     class Calendar:
         def status_at(self, *args):
             return Status()
 
     monkeypatch.setattr(handoff, "repository", lambda: Repository())
-    monkeypatch.setattr(handoff, "calendar", lambda: Calendar())
+    monkeypatch.setattr(contact_request, "calendar", lambda: Calendar())
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(handoff.ActionDefaultFallback().run(dispatcher, tracker("en"), DOMAIN))
-    assert dispatcher.messages[0]["response"] == "utter_cannot_answer"
+    ranking = [{"name": "nlu_fallback", "confidence": 0.6}, {"name": "tour_next"}]
+    latest = {"text": "Mein Name ist Erika Muster, gibt es Parkplätze?",
+              "intent": {"name": "nlu_fallback"}, "intent_ranking": ranking}
+    tracker_ = Tracker("t", {"language": "en"}, latest, [], False, None, {}, "")
+    events = asyncio.run(handoff.ActionDefaultFallback().run(dispatcher, tracker_, DOMAIN))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_cannot_answer",
+                                                            "utter_office_next_unknown_hint"]
     assert dispatcher.messages[0]["email"] == "e@x"
-    assert events == [{"event": "rewind", "timestamp": None}]
+    assert events == [
+        {"event": "rewind", "timestamp": None},
+        {"event": "slot", "timestamp": None, "name": "language", "value": "en"},
+        {"event": "slot", "timestamp": None, "name": "request_draft",
+         "value": "Mein Name ist Erika Muster, gibt es Parkplätze?"},
+        {"event": "followup", "timestamp": None, "name": "utter_offer_contact_request"},
+    ]
+    assert unanswered_log.logged == [{"text": "Mein Name ist [name], gibt es Parkplätze?",
+                                      "kind": "fallback", "language": "en",
+                                      "intent_guess": "tour_next"}]
+
+
+def test_out_of_scope_is_logged_redacted_and_becomes_the_draft(monkeypatch, unanswered_log):
+    class Repository:
+        def contact(self):
+            return None
+
+        def fact(self, key):
+            return None
+
+    monkeypatch.setattr(handoff, "repository", lambda: Repository())
+    latest = {"text": "Ich brauche einen Termin, Tel. 0176 98765432",
+              "intent": {"name": "out_of_scope"},
+              "intent_ranking": [{"name": "out_of_scope"}, {"name": "contact"}]}
+    tracker_ = Tracker("t", {"language": "de"}, latest, [], False, None, {}, "")
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(handoff.ActionOutOfScope().run(dispatcher, tracker_, DOMAIN))
+    assert dispatcher.messages[0]["response"] == "utter_out_of_scope_short"
+    assert unanswered_log.logged == [{"text": "Ich brauche einen Termin, Tel. [phone]",
+                                      "kind": "out_of_scope", "language": "de",
+                                      "intent_guess": "out_of_scope"}]
+    assert {"event": "slot", "timestamp": None, "name": "request_draft",
+            "value": "Ich brauche einen Termin, Tel. 0176 98765432"} in events
+
+
+def test_a_button_payload_is_not_logged_as_a_question(unanswered_log):
+    latest = {"text": "/deny", "intent": {"name": "deny"}, "intent_ranking": []}
+    tracker_ = Tracker("t", {"language": "de"}, latest, [], False, None, {}, "")
+    handoff.record_unanswered(tracker_, "fallback", "de")
+    assert unanswered_log.logged == [] and handoff.draft_events(tracker_) == []
+
+
+def test_a_failing_log_does_not_change_the_answer(monkeypatch, caplog):
+    class Broken:
+        def log_unanswered(self, **values):
+            raise RuntimeError("disk full")
+
+    monkeypatch.setattr(handoff, "office_records", lambda: Broken())
+    latest = {"text": "Meine IBAN ist DE89370400440532013000", "intent_ranking": []}
+    tracker_ = Tracker("t", {"language": "de"}, latest, [], False, None, {}, "")
+    handoff.record_unanswered(tracker_, "fallback", "de")
+    assert "disk full" in caplog.text and "DE89" not in caplog.text
 
 
 def test_every_question_that_can_be_offered_is_worded_in_the_domain():

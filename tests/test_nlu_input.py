@@ -6,7 +6,7 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.plugins.nlu_choice import chosen_button, offered_buttons, parse_payload
-from bot.plugins.nlu_guard import clean_text, trim_courtesy
+from bot.plugins.nlu_guard import QuestionSplitter, clean_text, split_questions, trim_courtesy
 
 
 @pytest.mark.parametrize(("raw", "question"), [
@@ -136,3 +136,54 @@ def test_an_unsure_message_takes_the_reading_that_fits_the_topic():
     only_other = [{"name": "contact", "confidence": 0.5}, {"name": "greet", "confidence": 0.4},
                   {"name": "tour_next", "confidence": 0.09}]
     assert contextual_choice(only_other, "tours", 0.3) is None  # third place does not count
+
+
+@pytest.mark.parametrize(("text", "first", "further"), [
+    ("Wann ist der nächste Rundgang? Und wo startet er?",
+     "Wann ist der nächste Rundgang?", ["Und wo startet er?"]),
+    ("When is the next tour? How long does it take? Where does it start?",
+     "When is the next tour?", ["How long does it take?", "Where does it start?"]),
+    # A clause that clarifies the question is not a second question.
+    ("smart city gera? never heard of it, what is it",
+     "smart city gera? never heard of it, what is it", []),
+    ("Hallo? Wann ist offen?", "Hallo? Wann ist offen?", []),
+    ("Wann? Wo?", "Wann? Wo?", []),
+    ("Was ist SMARTCity?", "Was ist SMARTCity?", []),
+])
+def test_two_questions_in_one_message_are_split(text, first, further):
+    assert split_questions(text) == (first, further)
+
+
+def test_the_splitter_lets_the_model_read_the_first_question_only():
+    from rasa.shared.nlu.constants import TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.logic.intents import FURTHER_QUESTIONS
+
+    message = Message(data={TEXT: "Wann ist der nächste Rundgang? Und wo startet er?"})
+    QuestionSplitter().process([message])
+    assert message.get(TEXT) == "Wann ist der nächste Rundgang?"
+    assert message.as_dict(only_output_properties=True)[FURTHER_QUESTIONS] == [
+        "Und wo startet er?"]
+
+
+def test_the_answering_action_offers_the_further_questions():
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.common import offer_further_questions
+
+    def tracker(parse: dict) -> Tracker:
+        return Tracker("citizen", {}, parse, [], False, None, {}, "")
+
+    dispatcher = CollectingDispatcher()
+    offer_further_questions(dispatcher, tracker(
+        {"further_questions": ["Und wo startet er?", "/greet?", 7]}))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_offer_further_questions"]
+    assert dispatcher.messages[0]["buttons"] == [
+        {"title": "Und wo startet er?", "payload": "Und wo startet er?"},
+        {"title": "greet?", "payload": "greet?"},
+    ]
+    quiet = CollectingDispatcher()
+    offer_further_questions(quiet, tracker({"text": "Wann?"}))
+    assert quiet.messages == []

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,9 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, creat
 from sqlalchemy.engine import make_url
 
 from bot import ROOT
+from bot.kb import OfficeRecords
+from bot.kb.database import dispose_engines
+from bot.kb.models import operational_metadata
 from bot.services import retention
 from bot.services.cli import main
 from bot.services.retention import (
@@ -80,6 +83,15 @@ tracker_store:
 """
 
 
+@pytest.fixture(autouse=True)
+def private_knowledge_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The office records (contact requests, unanswered questions) are purged and erased with
+    the conversations: every test here uses a private knowledge-base database for them."""
+    url = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+    monkeypatch.setenv("SMARTCITY_DB_URL", url)
+    return url
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def endpoints(request: pytest.FixtureRequest, tmp_path: Path,
               monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -96,6 +108,13 @@ def endpoints(request: pytest.FixtureRequest, tmp_path: Path,
         monkeypatch.setenv("RETENTION_TEST_PG_PORT", str(server.port))
         monkeypatch.setenv("RETENTION_TEST_PG_USER", "postgres")
         path.write_text(POSTGRES_ENDPOINTS, encoding="utf-8")
+        # The knowledge base on the same server, as a PostgreSQL deployment has it.
+        url = f"postgresql+psycopg2://postgres@127.0.0.1:{server.port}/kbtest"
+        monkeypatch.setenv("SMARTCITY_DB_URL", url)
+        dispose_engines()
+        engine = create_engine(url, future=True)
+        operational_metadata.drop_all(engine)
+        engine.dispose()
     return path
 
 
@@ -320,7 +339,7 @@ def test_a_registered_table_is_erased_and_purged_too(store, endpoints, tmp_path,
             {"conversation": "citizen-b", "text": "b old", "asked": asked - timedelta(days=40)},
             {"conversation": "citizen-b", "text": "b new", "asked": asked - timedelta(days=1)},
         ])
-    register(CitizenTable("unanswered questions", lambda: log, "conversation", lambda _: url,
+    register(CitizenTable("a later log of questions", lambda: log, "conversation", lambda _: url,
                           time_column="asked"))
     save(store, "citizen-a", [("tracked", NOW - 60)])
 
@@ -333,3 +352,78 @@ def test_a_registered_table_is_erased_and_purged_too(store, endpoints, tmp_path,
     assert forget("citizen-a", endpoints) == 3 + 1
     assert left() == [("citizen-b", "b new")]
     engine.dispose()
+
+
+def ago(days: float) -> datetime:
+    return datetime.fromtimestamp(NOW - days * DAY, timezone.utc)
+
+
+def office_rows(office: OfficeRecords) -> tuple[list[str], list[str]]:
+    return ([r.question for r in office.requests()], [q.text for q in office.unanswered()])
+
+
+def test_purge_removes_exactly_what_is_older_from_every_table(store, endpoints):
+    """Tracker events by time, contact requests once they have been done for longer than the
+    period (open ones stay), unanswered questions by the time they were asked."""
+    office = OfficeRecords()
+    save(store, "citizen-a", [("old", NOW - 31 * DAY), ("new", NOW - 29 * DAY)])
+    for question, created, done in (("done long ago", 100, 40), ("done lately", 100, 20),
+                                    ("open for long", 100, None), ("done just now", 1, 0)):
+        request = office.add_request(question=question, email="a@example.org", language="de",
+                                     sender_id="citizen-a", created=ago(created))
+        if done is not None:
+            office.mark_done(request.id, at=ago(done))
+    for text, asked in (("asked 31 days ago", 31), ("asked 29 days ago", 29)):
+        office.log_unanswered(text=text, kind="fallback", language="de", asked=ago(asked))
+
+    assert retention.purge_by_table(endpoints, days=30, now=NOW) == {
+        "tracker store events": 3, "contact requests": 1, "unanswered questions": 1}
+    assert texts(store, "citizen-a") == ["new"]
+    assert office_rows(office) == (["done lately", "open for long", "done just now"],
+                                   ["asked 29 days ago"])
+    assert purge(endpoints, days=30, now=NOW) == 0  # nothing older is left
+
+
+def test_forget_erases_the_contact_requests_of_the_conversation(store, endpoints):
+    """A request holds the citizen's question and address; the unanswered log names nobody."""
+    office = OfficeRecords()
+    save(store, "citizen-a", [("hello", NOW - 60)])
+    for sender in ("citizen-a", "citizen-a", "citizen-b"):
+        office.add_request(question=f"from {sender}", email="a@example.org", language="de",
+                           sender_id=sender)
+    office.log_unanswered(text="kept: no sender id", kind="fallback", language="de")
+
+    assert forget("citizen-a", endpoints) == 3 + 2
+    assert office_rows(office) == (["from citizen-b"], ["kept: no sender id"])
+
+
+def test_purge_command_with_an_age(store, endpoints, capsys):
+    save(store, "citizen-a", [("91 days", NOW - 91 * DAY), ("89 days", NOW - 89 * DAY)])
+    OfficeRecords().log_unanswered(text="old", kind="fallback", language="en", asked=ago(95))
+
+    assert main(["purge", "--older-than", "90d", "--endpoints", str(endpoints)]) == 0
+    out = capsys.readouterr().out
+    assert "deleted 4 records older than 90 days" in out
+    assert "tracker store events: 3, contact requests: 0, unanswered questions: 1" in out
+    assert texts(store, "citizen-a") == ["89 days"]
+
+
+@pytest.mark.parametrize(("age", "days"), [("90d", 90), ("90", 90), ("12w", 84), (" 7 days", 7)])
+def test_ages(age, days):
+    assert retention.parse_age(age) == days
+
+
+@pytest.mark.parametrize("age", ["", "0d", "ninety", "-5d", "3m"])
+def test_a_wrong_age_is_refused_and_nothing_purged(tmp_path, age, capsys):
+    path = tmp_path / "endpoints.yml"
+    path.write_text(SQLITE_ENDPOINTS, encoding="utf-8")
+    with pytest.raises(ValueError):
+        retention.parse_age(age)
+    assert main(["purge", f"--older-than={age}", "--endpoints", str(path)]) == 2
+    assert "purge:" in capsys.readouterr().err
+
+
+def test_the_start_script_purges_with_the_new_command():
+    script = (ROOT / "scripts" / "run.sh").read_text(encoding="utf-8")
+    purges = [line for line in script.splitlines() if "-m bot" in line and "purge" in line]
+    assert len(purges) == 2 and all("-m bot purge " in line for line in purges), purges

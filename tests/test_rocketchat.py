@@ -1,8 +1,13 @@
-"""Rocket.Chat channel (bot/plugins/rocketchat_channel.py) in process, without a model and
-without internet: its Sanic blueprint as Rasa mounts it (tests/test_telegram.ChannelServer,
-a recording ``on_new_message`` in place of Rasa's agent) and a local fake Rocket.Chat REST API
-that records the bot's log-ins and posted messages. A call without the webhook token gets
-403 and reaches nothing: Rasa would change no tracker and post no reply."""
+"""Rocket.Chat channel (bot/plugins/rocketchat_channel.py) without internet: a local fake
+Rocket.Chat REST API records the bot's log-ins and posted messages.
+
+- In process (no model): its Sanic blueprint as Rasa mounts it (tests/test_telegram.
+  ChannelServer, a recording ``on_new_message`` in place of Rasa's agent). A call without the
+  webhook token gets 403 and reaches nothing: Rasa would change no tracker and post no reply.
+- ``stack``: Rasa with the trained model (the Rasa of tests/test_facebook.messenger_stack,
+  which serves both messengers) answers outgoing-webhook calls in German and English through
+  ``chat.postMessage``; forged calls change no conversation.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import requests
@@ -17,6 +24,9 @@ from rasa.shared.exceptions import RasaException
 
 from bot.plugins.rocketchat_channel import RocketChatInput
 from tests.test_telegram import ChannelServer, parse_form
+
+if TYPE_CHECKING:
+    from tests.test_facebook import MessengerStack
 
 TOKEN = "rc-outgoing-webhook-token-0123456789"
 BOT_USER = "gera_bot"
@@ -168,3 +178,48 @@ def test_channel_does_not_start_without_a_token(token: str | None) -> None:
                    "webhook_token": token}
     with pytest.raises(RasaException, match="webhook_token"):
         RocketChatInput.from_credentials(credentials)
+
+
+# ------------------------------------------------------------------ with Rasa
+
+
+@pytest.fixture(scope="module")
+def rocketchat_rasa(request: pytest.FixtureRequest, trained_model: str, stack_dir: Path
+                    ) -> MessengerStack:
+    from tests.test_facebook import messenger_stack
+
+    return messenger_stack(request, stack_dir)
+
+
+@pytest.mark.stack
+@pytest.mark.parametrize(("room", "question", "wanted", "unwanted"), [
+    ("ROOM_DE", "Wann ist der nächste Rundgang?", ["24. Juni 2023", "Quelle"], "June"),
+    ("ROOM_EN", "When is the next tour?", ["24 June 2023", "Source"], "Juni"),
+], ids=["german", "english"])
+def test_outgoing_webhook_is_answered_in_the_room(
+    rocketchat_rasa: MessengerStack, room: str, question: str, wanted: list[str],
+    unwanted: str,
+) -> None:
+    chat = rocketchat_rasa.chat
+    posted = len(chat.posted())
+    response = requests.post(rocketchat_rasa.url("rocketchat"), timeout=120, json=outgoing(
+        channel_id=room, text=question, message_id=f"m-{room}", user_name=f"buerger-{room}"))
+    assert response.status_code == 200
+    replies = chat.posted()[posted:]
+    assert replies and {reply["roomId"] for reply in replies} == {room}
+    text = "\n".join(reply["text"] for reply in replies)
+    assert all(part in text for part in wanted) and unwanted not in text, text
+    assert ("user", question) in rocketchat_rasa.conversation(room)
+
+
+@pytest.mark.stack
+def test_forged_call_changes_no_conversation(rocketchat_rasa: MessengerStack) -> None:
+    chat = rocketchat_rasa.chat
+    calls = len(chat.calls)
+    for payload in (outgoing(token=None, channel_id="ROOM_X"),
+                    outgoing(token="wrong-token", channel_id="ROOM_X"), LIVECHAT):
+        response = requests.post(rocketchat_rasa.url("rocketchat"), json=payload, timeout=60)
+        assert response.status_code == 403
+    assert chat.calls[calls:] == []
+    assert rocketchat_rasa.conversation("ROOM_X") == []
+    assert rocketchat_rasa.conversation(LIVECHAT["_id"]) == []

@@ -37,7 +37,8 @@ def test_thanks_and_bye_closes_politely(chat, message, wanted):
 def test_noise_around_a_question_is_ignored_and_never_echoed(chat, message, wanted):
     reply = chat(NOW).say(message)
     assert wanted in reply
-    for markup in ("<", ">", "script", "alert", "http"):
+    # The citizen's markup and links are never echoed (the answer's own calendar link is).
+    for markup in ("<", ">", "script", "alert", "www.gera.de", "https://www"):
         assert markup not in reply
 
 
@@ -91,3 +92,18 @@ def test_what_is_smartcity_gives_the_essentials_and_offers_details(chat, message
     for text in wanted:
         assert text in reply
     assert len(citizen.buttons()) == 3
+
+
+@pytest.mark.parametrize(("first", "second", "first_answer", "second_answer"), [
+    ("Wann ist der nächste Rundgang?", "Und wie lange dauert er?", "24. Juni 2023", "90"),
+    ("When is the next tour?", "And how long does it take?", "24 June 2023", "90"),
+])
+def test_two_questions_answer_the_first_and_offer_the_second(
+        chat, first, second, first_answer, second_answer):
+    conversation = chat(NOW)
+    reply = conversation.say(f"{first} {second}")
+    assert first_answer in reply
+    offered = conversation.buttons()
+    assert [b["title"] for b in offered] == [second], offered
+    # The offered question, sent as the button sends it, is answered in the same context.
+    assert second_answer in conversation.say(offered[0]["payload"])

@@ -15,25 +15,31 @@ class KnowledgeBaseError(Exception):
         self.errors: list[str] = errors if errors is not None else [message]
 
 
+from bot.kb.office import OfficeRecords  # noqa: E402
 from bot.kb.records import (  # noqa: E402  (the error class must exist before submodules)
     Closure,
     Contact,
+    ContactRequest,
     Fact,
     KnowledgeBase,
     OpeningHours,
     Project,
     Tour,
+    UnansweredQuestion,
 )
 from bot.kb.repository import Repository  # noqa: E402
 
 __all__ = [
     "Closure",
     "Contact",
+    "ContactRequest",
     "Fact",
     "KnowledgeBase",
     "KnowledgeBaseError",
+    "OfficeRecords",
     "OpeningHours",
     "Project",
     "Repository",
     "Tour",
+    "UnansweredQuestion",
 ]

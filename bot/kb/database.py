@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session
 
 from bot import ROOT
 from bot.kb import KnowledgeBaseError
-from bot.kb.models import SCHEMA_VERSION, TABLES, meta_table, metadata, to_row
+from bot.kb.models import (
+    SCHEMA_VERSION,
+    TABLES,
+    meta_table,
+    metadata,
+    operational_metadata,
+    to_row,
+)
 from bot.kb.records import SECTIONS, KnowledgeBase
 
 URL_VARIABLE = "SMARTCITY_DB_URL"
@@ -61,6 +68,27 @@ def dispose_engines() -> None:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
+        _operational_ready.clear()
+
+
+_operational_ready: set[str] = set()
+
+
+def ensure_operational_tables(url: str | None = None) -> Engine:
+    """The engine for ``url``, with the contact-request and unanswered-question tables created
+    if missing (once per process and URL). ``kb load`` never drops or empties them."""
+    url = url or database_url()
+    engine = get_engine(url)
+    if url in _operational_ready:
+        return engine
+    try:
+        operational_metadata.create_all(engine)
+    except SQLAlchemyError:
+        # Another process may have created them at the same moment: check once more.
+        operational_metadata.create_all(engine)
+    with _engines_lock:
+        _operational_ready.add(url)
+    return engine
 
 
 def drop_tables(url: str | None = None) -> None:

@@ -16,7 +16,7 @@ import calendar
 import re
 import reprlib
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timezone
 from typing import Any, ClassVar
 
 KEY_MAX_LENGTH = 200  # the database's key columns
@@ -215,6 +215,48 @@ class ClockTime(time, Value):
     @classmethod
     def export(cls, value: Any) -> Any:
         return Quoted(value.strftime("%H:%M"))
+
+
+# -- operational records (written by the assistant, not by editors) ------------------------------
+class Moment(datetime, Value):
+    """A point in time with its time zone; held in UTC (the database stores UTC)."""
+
+    @classmethod
+    def validate(cls, value: Any) -> datetime:
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError(f"expected a date and time with time zone, got {show(value)}")
+        return value.astimezone(timezone.utc)
+
+
+class RequestStatus(Choice):
+    label = "request status"
+    choices = ("open", "done")
+
+
+class LanguageCode(Choice):
+    label = "language"
+    choices = ("de", "en")
+
+
+class UnansweredKind(Choice):
+    """Why a question went unanswered: the final fallback, or outside the assistant's scope."""
+
+    label = "kind"
+    choices = ("fallback", "out_of_scope")
+
+
+class EmailAddress(Text):
+    """An e-mail address a reply can be sent to (syntax only; nothing is looked up)."""
+
+    @classmethod
+    def validate(cls, value: Any, field: Any = None) -> str:
+        from bot.logic.handoff import email_address
+
+        text = Text.validate(value, field)
+        address = email_address(text)
+        if address is None:
+            raise ValueError(f"not an e-mail address: {show(text)}")
+        return address
 
 
 def _impossible_date(year: int, month: int, day: int) -> str:

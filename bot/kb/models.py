@@ -16,13 +16,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeEngine
 
 from bot.kb import fields
-from bot.kb.records import SECTIONS
+from bot.kb.records import OPERATIONAL_RECORDS, SECTIONS
 
 # How each value type is stored (the first match along the type's bases). Text columns are
 # ``Text`` so long values are stored unchanged on SQLite and PostgreSQL; lists are JSON.
@@ -35,6 +36,7 @@ STORED_AS: dict[type, TypeEngine] = {
     fields.Weekday: sa.Integer(),
     fields.Day: sa.Date(),
     fields.ClockTime: sa.Time(),
+    fields.Moment: sa.DateTime(),  # naive UTC: the same on SQLite and PostgreSQL
 }
 
 metadata = sa.MetaData()
@@ -106,3 +108,59 @@ def to_record(record: type, row: Mapping[str, Any]) -> Any:
             for name in record.__pydantic_model__.__fields__  # type: ignore[attr-defined]
         }
     )
+
+
+# -- operational tables ---------------------------------------------------------------------------
+#: Tables the assistant writes (contact requests, unanswered questions), derived from their
+#: records the same way. Their own MetaData: they are no part of SCHEMA_VERSION, and
+#: ``kb load`` (which drops and empties only ``kb_`` tables of ``metadata``) never touches
+#: them. They are created when first used; a later change to these records needs a
+#: migration of its own, because their content cannot be rebuilt from files.
+operational_metadata = sa.MetaData()
+
+
+def _operational_table(record: type) -> sa.Table:
+    model_fields = record.__pydantic_model__.__fields__.values()  # type: ignore[attr-defined]
+    columns = []
+    for field in model_fields:
+        if field.name == record.identity:  # type: ignore[attr-defined]
+            columns.append(sa.Column(field.name, sa.Integer(), primary_key=True,
+                                     autoincrement=True))
+        else:
+            stored_as = _stored_as(field.type_)
+            columns.append(sa.Column(field.name, stored_as, nullable=field.allow_none,
+                                     index=isinstance(stored_as, sa.DateTime)))
+    return sa.Table(record.table, operational_metadata, *columns)  # type: ignore[attr-defined]
+
+
+#: operational record class -> its table.
+OPERATIONAL_TABLES: dict[type, sa.Table] = {
+    record: _operational_table(record) for record in OPERATIONAL_RECORDS
+}
+
+
+def _to_utc_naive(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def operational_row(record: Any) -> dict[str, Any]:
+    """An operational record as its row's values (no ``id``: the database gives it)."""
+    return {
+        name: _to_utc_naive(getattr(record, name))
+        for name in record.__pydantic_model__.__fields__
+        if name != record.identity
+    }
+
+
+def operational_record(record: type, row: Mapping[str, Any]) -> Any:
+    """A row of an operational table as its record; times come back in UTC."""
+    values = {}
+    for name in record.__pydantic_model__.__fields__:  # type: ignore[attr-defined]
+        value = row[name]
+        if isinstance(value, datetime):
+            value = (value.replace(tzinfo=timezone.utc) if value.tzinfo is None
+                     else value.astimezone(timezone.utc))
+        values[name] = value
+    return record(**values)

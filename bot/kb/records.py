@@ -15,7 +15,7 @@ them only when the loader asks (``validate_on_init=False``): rows read back from
 were validated when they were loaded.
 """
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import partial
 from typing import Any, ClassVar, NamedTuple, get_args, get_origin, get_type_hints
 
@@ -25,14 +25,21 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 from bot.kb.fields import (
     ClockTime,
     Day,
+    EmailAddress,
     Key,
+    LanguageCode,
+    Moment,
     Number,
     ProjectKind,
+    RequestStatus,
     Text,
     TextList,
     TourMode,
+    UnansweredKind,
     Weekday,
+    show,
 )
+from bot.logic import easy_read
 
 
 class _Config:
@@ -57,6 +64,40 @@ def _after(name: str, earlier: str, message: str) -> Any:
     return validator(name, allow_reuse=True)(check)
 
 
+def _easy_read(*names: str) -> Any:
+    """A validator: the easy-read texts ``names`` keep the checkable rules of Leichte Sprache
+    (bot/logic/easy_read.py, docs/easy-read.md); the message names the broken rules."""
+
+    def check(cls: type, value: Any) -> Any:
+        found = easy_read.problems(value) if isinstance(value, str) else []
+        if found:
+            listed = "; ".join(f"{problem.rule} {show(problem.where, 60)}" for problem in found[:3])
+            raise ValueError(f"not easy-read German ({listed}; rules: docs/easy-read.md)")
+        return value
+
+    return validator(*names, allow_reuse=True)(check)
+
+
+#: A field ``<name>_easy`` is the easy-read German text of the field ``<name>_de``.
+EASY_SUFFIX = "_easy"
+
+
+def in_easy_read(record: Any) -> Any:
+    """The record as an easy-read German reply shows it: each ``<name>_easy`` text given takes
+    the place of ``<name>_de``, and the source is named by its web address. A replaced German
+    name stays findable among the synonyms."""
+    changes: dict[str, Any] = {}
+    for item in fields(record):
+        value = getattr(record, item.name)
+        if item.name.endswith(EASY_SUFFIX) and value:
+            changes[item.name.removesuffix(EASY_SUFFIX) + "_de"] = value
+    if "name_de" in changes and hasattr(record, "synonyms"):
+        changes["synonyms"] = (record.name_de, *record.synonyms)
+    if isinstance(getattr(record, "source", None), str):
+        changes["source"] = easy_read.easy_source(record.source)
+    return replace(record, **changes) if changes else record
+
+
 @record
 class Fact:
     """A programme fact; ``key`` is what the dialogue maps intents to."""
@@ -66,9 +107,12 @@ class Fact:
     key: Key
     text_de: Text
     text_en: Text
+    text_easy: Text | None = None  # easy-read German (Leichte Sprache)
     source: Text
     as_of: Day
     note: Text | None = None
+
+    _easy = _easy_read("text_easy")
 
 
 @record
@@ -82,15 +126,20 @@ class Project:
     number: Number | None = None
     name_de: Text
     name_en: Text
+    name_easy: Text | None = None
     synonyms: TextList = ()
     description_de: Text
     description_en: Text
+    description_easy: Text | None = None
     status_de: Text
     status_en: Text
+    status_easy: Text | None = None
     links: TextList = ()
     source: Text
     as_of: Day
     note: Text | None = None
+
+    _easy = _easy_read("name_easy", "description_easy", "status_easy")
 
     def surface_forms(self) -> tuple[str, ...]:
         """Names and synonyms, de-duplicated case-insensitively, in file order."""
@@ -117,10 +166,12 @@ class Tour:
     mode: TourMode
     meeting_point_de: Text
     meeting_point_en: Text
+    meeting_point_easy: Text | None = None
     source: Text
     as_of: Day
 
     _ends_after_start = _after("end", "start", "tour ends ({:%H:%M}) before it starts ({:%H:%M})")
+    _easy = _easy_read("meeting_point_easy")
 
 
 @record
@@ -149,8 +200,11 @@ class Closure:
     date: Day
     reason_de: Text
     reason_en: Text
+    reason_easy: Text | None = None
     source: Text
     as_of: Day
+
+    _easy = _easy_read("reason_easy")
 
 
 @record
@@ -218,3 +272,49 @@ def _sections() -> tuple[Section, ...]:
 
 SECTIONS = _sections()
 FILES = tuple(dict.fromkeys(section.file for section in SECTIONS))
+
+
+# -- operational records ------------------------------------------------------------------------
+# Written by the assistant while it runs, not by editors: they are not in data/kb, `kb load`
+# neither rebuilds nor empties their tables (bot/kb/models.py keeps them apart), and the
+# retention purge (bot/services/retention.py) deletes them by age. ``id`` is given by the
+# database; ``table`` names the table.
+
+
+@record
+class ContactRequest:
+    """A citizen's question for the office, stored with the citizen's consent.
+
+    ``sender_id`` is the conversation it came from, so that erasing a conversation
+    (``python -m bot forget``) erases its requests too.
+    """
+
+    identity: ClassVar[str | None] = "id"
+    table: ClassVar[str] = "contact_requests"
+
+    id: Number | None = None
+    created: Moment
+    status: RequestStatus = "open"
+    language: LanguageCode
+    question: Text
+    email: EmailAddress
+    sender_id: Text
+    done_at: Moment | None = None
+
+
+@record
+class UnansweredQuestion:
+    """A question the assistant could not answer, with personal data redacted; no sender id."""
+
+    identity: ClassVar[str | None] = "id"
+    table: ClassVar[str] = "unanswered_questions"
+
+    id: Number | None = None
+    asked: Moment
+    kind: UnansweredKind
+    language: LanguageCode
+    text: Text
+    intent_guess: Text | None = None
+
+
+OPERATIONAL_RECORDS: tuple[type, ...] = (ContactRequest, UnansweredQuestion)

@@ -30,3 +30,9 @@ def is_factual(intent: str) -> bool:
 
 def is_follow_up(intent: str) -> bool:
     return intent.startswith(FOLLOW_UP_PREFIX)
+
+
+#: Parse-data key of the questions after the first in one message ("Wann ist der Rundgang?
+#: Und wo startet er?"): set by the NLU (bot.plugins.nlu_guard.QuestionSplitter), offered
+#: back as buttons by the answering action (actions/common.py).
+FURTHER_QUESTIONS = "further_questions"

@@ -6,8 +6,10 @@ so a 100 kB paste costs microseconds instead of half a minute and "<b>Wann haben
 geöffnet?</b> 😊" is understood as the question it is. ``CourtesyTrimmer`` drops a greeting
 or thanks in front of a question ("Hallo, wann ...", "Danke! Und die Telefonnummer?"), so the
 question is answered; it learns those phrases from the greet/thank training examples.
-``InputVerdict`` runs last: for a message with no words or one far too long, it sets the
-intent ``bad_input`` (answered calmly by a rule; nothing else changes).
+``QuestionSplitter`` lets the model read the first of two questions in one message and
+passes the others on, to be offered back. ``InputVerdict`` runs last: for a message with no
+words or one far too long, it sets the intent ``bad_input`` (answered calmly by a rule;
+nothing else changes).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.logic.intents import FURTHER_QUESTIONS
+
 # Longer messages are not questions a citizen types; they get the bad-input reply.
 MAX_MESSAGE_CHARS = 2000
 PROBLEM = "input_problem"
@@ -33,6 +37,10 @@ PROBLEM = "input_problem"
 # would be too short to tell).
 FULL_TEXT = "text_with_courtesies"
 BAD_INPUT_INTENT = "bad_input"
+MAX_OFFERED_QUESTIONS = 2
+MIN_QUESTION_WORDS = 2
+_QUESTION_END = re.compile(r"(?<=\?)\s+")
+_WORDS = re.compile(r"[^\W\d_]+")
 # Noise around a question: script/style blocks with their content, other tags, links.
 _MARKUP_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)", re.I | re.S)
 _TAG = re.compile(r"</?[a-zA-Z!][^<>]{0,500}>")
@@ -175,6 +183,42 @@ class CourtesyTrimmer(GraphComponent):
                 text = message.get(TEXT) or ""
                 message.set(FULL_TEXT, text)  # the language is decided on all of it
                 message.set(TEXT, trim_courtesy(text, self.courtesies))
+        return messages
+
+
+def split_questions(text: str) -> tuple[str, list[str]]:
+    """("Wann ist der Rundgang?", ["Und wo startet er?"]) for two questions in one message.
+
+    Only a message of two or more questions that each end in "?" and have at least two words
+    is split: a question with a clarifying clause ("SMARTCity? never heard of it, what is
+    it") or a single word before the question ("Hallo? Wann ...") stays whole.
+    """
+    parts = [part.strip() for part in _QUESTION_END.split(text.strip()) if part.strip()]
+    if len(parts) < 2 or not all(
+        part.endswith("?") and len(_WORDS.findall(part)) >= MIN_QUESTION_WORDS for part in parts
+    ):
+        return text, []
+    return parts[0], parts[1:]
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class QuestionSplitter(_Stateless):
+    """After the courtesy trimmer: of two questions in one message, the model reads the
+    first; the others leave as ``further_questions`` in the parse data, and the answering
+    action offers them as buttons (actions/common.py), so none is silently dropped."""
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if message.get(PROBLEM):
+                continue
+            first, further = split_questions(message.get(TEXT) or "")
+            if further:
+                message.set(TEXT, first)
+                message.set(FURTHER_QUESTIONS, further[:MAX_OFFERED_QUESTIONS],
+                            add_to_output=True)
         return messages
 
 

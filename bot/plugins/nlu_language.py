@@ -1,4 +1,4 @@
-"""Rasa NLU component that decides the reply language while the message is parsed.
+"""Rasa NLU component that decides the reply language (and register) while the message is parsed.
 
 Why here and not in an action: a custom slot mapping action costs one more round trip to the
 action server (tracker serialised, sent, answered, validated) on every single message, and
@@ -11,6 +11,13 @@ and action sees the language of the message they answer.
 Button and typed "/intent{...}" payloads do not pass through the NLU pipeline at all, so
 they never change the language; whatever a payload puts into the slot, replies fall back to
 German (domain.yml keeps German as the unconditioned variation) and actions normalise it.
+
+The register (easy-read German or standard, bot/logic/easy_read.py) is the other half of the
+same decision and needs the same inputs: a spoken request ("Bitte in Leichter Sprache",
+intent ``switch_register``), the web page's switch (metadata ``register``) and the language
+just decided (English switches back to standard), over the session's messages. It leaves as
+an entity ``register`` only when it differs from the slot, so a question replayed after a
+switch (action_repeat_answer) usually carries none and cannot switch back.
 """
 
 from __future__ import annotations
@@ -23,13 +30,14 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.model import InvalidModelError
-from rasa.shared.core.events import Restarted, UserUttered
+from rasa.shared.core.events import Restarted, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import ROOT
+from bot.logic import easy_read
 from bot.logic.language import (
     ProjectClassifier,
     choose_language,
@@ -41,6 +49,9 @@ from bot.plugins.nlu_guard import FULL_TEXT
 LANGUAGE_ENTITY = "language"
 SWITCH_INTENT = "switch_language"
 REQUESTED_ENTITY = "target_language"
+REGISTER_ENTITY = "register"
+REGISTER_INTENT = "switch_register"
+REQUESTED_REGISTER_ENTITY = "target_register"
 
 
 def is_first_message(tracker: DialogueStateTracker | None) -> bool:
@@ -68,6 +79,39 @@ def requested_language(message: Message) -> Any:
 def page_language(message: Message) -> Any:
     metadata = message.get("metadata")
     return metadata.get("language") if isinstance(metadata, dict) else None
+
+
+def requested_register(intent: Any, entities: Any) -> str | None:
+    """The register a "Bitte in Leichter Sprache" / "normale Sprache bitte" message asks for;
+    a request that names none ("Geht das einfacher?") asks for easy-read German, one that
+    names two ("statt normaler Sprache Leichte Sprache") for the last named."""
+    if (intent or {}).get("name") != REGISTER_INTENT:
+        return None
+    named = [easy_read.normalise_register(entity.get("value")) for entity in entities or []
+             if entity.get("entity") == REQUESTED_REGISTER_ENTITY]
+    return next((register for register in reversed(named) if register), easy_read.EASY)
+
+
+def page_register(metadata: Any) -> Any:
+    return metadata.get(REGISTER_ENTITY) if isinstance(metadata, dict) else None
+
+
+def earlier_turns(tracker: DialogueStateTracker | None) -> list[easy_read.Turn]:
+    """The session's messages so far, for the register: also those Rasa took back (a
+    fallback's unclear message still carried the page's switch)."""
+    turns: list[easy_read.Turn] = []
+    for event in reversed(tracker.events if tracker is not None else []):
+        if isinstance(event, (SessionStarted, Restarted)):
+            break
+        if isinstance(event, UserUttered):
+            data = event.parse_data or {}
+            entities = data.get(ENTITIES) or []
+            turns.append(easy_read.Turn(
+                language=next((e.get("value") for e in entities
+                               if e.get("entity") == LANGUAGE_ENTITY), None),
+                requested=requested_register(data.get(INTENT), entities),
+                page=page_register(event.metadata)))
+    return turns[::-1]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
@@ -127,20 +171,33 @@ class LanguageDecider(GraphComponent):
         if self.classifier is None:
             raise InvalidModelError(f"{type(self).__name__} is used before it was trained")
         current = tracker.get_slot(LANGUAGE_ENTITY) if tracker is not None else None
+        register_so_far = easy_read.normalise_register(
+            tracker.get_slot(REGISTER_ENTITY) if tracker is not None else None
+        ) or easy_read.STANDARD
+        before = earlier_turns(tracker)
         first = is_first_message(tracker)
         for message in messages:
+            wanted = requested_register(message.get(INTENT), message.get(ENTITIES))
             language = choose_language(
                 current,
                 message.get(FULL_TEXT) or message.get(TEXT) or "",
-                requested=requested_language(message),
+                # "Leichte Sprache, bitte" in English asks for German too
+                requested=requested_language(message)
+                or (easy_read.LANGUAGE if wanted == easy_read.EASY else None),
                 page_language=page_language(message),
                 first_message=first,
                 classifier=self.classifier,
             )
+            register = easy_read.choose_register([*before, easy_read.Turn(
+                language, wanted, page_register(message.get("metadata")))])
             entities = [entity for entity in message.get(ENTITIES) or []
-                        if entity.get("entity") != LANGUAGE_ENTITY]
-            entities.append({"entity": LANGUAGE_ENTITY, "value": language,
-                             "start": 0, "end": 0, "confidence": 1.0,
-                             "extractor": type(self).__name__})
+                        if entity.get("entity") not in (LANGUAGE_ENTITY, REGISTER_ENTITY)]
+            entities.append(self._decided(LANGUAGE_ENTITY, language))
+            if register != register_so_far:
+                entities.append(self._decided(REGISTER_ENTITY, register))
             message.set(ENTITIES, entities, add_to_output=True)
         return messages
+
+    def _decided(self, entity: str, value: str) -> dict[str, Any]:
+        return {"entity": entity, "value": value, "start": 0, "end": 0, "confidence": 1.0,
+                "extractor": type(self).__name__}

@@ -17,12 +17,14 @@ from pathlib import Path
 
 import yaml
 
-# Channel (Rasa's name or the project's class) -> {credentials key: environment variable}.
-# A channel is enabled only when every variable is set and non-empty. Telegram and Rocket.Chat
+# Channel (the project's class) -> {credentials key: environment variable}. A channel is
+# enabled only when every variable is set and non-empty. Telegram, Facebook and Rocket.Chat
 # use the project's subclasses of Rasa's connectors (bot/plugins/, same webhook paths), which
-# refuse calls without the webhook secret; the secret is one of the required variables, so a
-# Telegram or Rocket.Chat set up without it stays off (with a warning naming it).
+# refuse calls without the webhook secret (Facebook: the app secret's signature); the secret is
+# one of the required variables, so a messenger set up without it stays off (with a warning
+# naming it).
 TELEGRAM = "bot.plugins.telegram_channel.TelegramInput"
+FACEBOOK = "bot.plugins.facebook_channel.FacebookInput"
 ROCKETCHAT = "bot.plugins.rocketchat_channel.RocketChatInput"
 MESSENGERS: dict[str, dict[str, str]] = {
     TELEGRAM: {
@@ -31,7 +33,7 @@ MESSENGERS: dict[str, dict[str, str]] = {
         "webhook_url": "TELEGRAM_WEBHOOK_URL",
         "secret_token": "TELEGRAM_SECRET_TOKEN",
     },
-    "facebook": {
+    FACEBOOK: {
         "verify": "FACEBOOK_VERIFY",
         "secret": "FACEBOOK_SECRET",
         "page-access-token": "FACEBOOK_PAGE_ACCESS_TOKEN",
@@ -43,6 +45,17 @@ MESSENGERS: dict[str, dict[str, str]] = {
         "webhook_token": "ROCKETCHAT_WEBHOOK_TOKEN",
     },
 }
+# Optional base URLs of the messengers' APIs (a self-hosted Bot API server; test stand-ins).
+API_URLS = {TELEGRAM: ("api_base", "TELEGRAM_API_URL"),
+            FACEBOOK: ("graph_url", "FACEBOOK_GRAPH_URL")}
+# Matrix, the project's own channel (a client that syncs, inside Rasa's server), logs in to
+# its homeserver with an access token or with the account's password: channel ->
+# (required variables, variables of which at least one is needed).
+MATRIX = "bot.plugins.matrix_channel.MatrixInput"
+LOGIN_MESSENGERS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    MATRIX: ({"homeserver": "MATRIX_HOMESERVER", "user_id": "MATRIX_USER_ID"},
+             {"access_token": "MATRIX_ACCESS_TOKEN", "password": "MATRIX_PASSWORD"}),
+}
 
 
 def messenger_sections(env: Mapping[str, str]) -> tuple[dict[str, dict[str, str]], list[str]]:
@@ -50,16 +63,23 @@ def messenger_sections(env: Mapping[str, str]) -> tuple[dict[str, dict[str, str]
     ones (some variables set, others missing)."""
     sections: dict[str, dict[str, str]] = {}
     warnings: list[str] = []
-    for channel, keys in MESSENGERS.items():
+    entries = [(channel, keys, {}) for channel, keys in MESSENGERS.items()]
+    entries += [(channel, keys, one_of) for channel, (keys, one_of) in LOGIN_MESSENGERS.items()]
+    for channel, keys, one_of in entries:
         values = {key: env.get(var, "").strip() for key, var in keys.items()}
         missing = [keys[key] for key, value in values.items() if not value]
+        chosen = {key: env.get(var, "").strip() for key, var in one_of.items()
+                  if env.get(var, "").strip()}
+        if one_of and not chosen:
+            missing.append(" or ".join(one_of.values()))
         if not missing:
-            sections[channel] = values
-        elif len(missing) < len(keys):
+            sections[channel] = {**values, **chosen}
+        elif any(values.values()) or chosen:
             warnings.append(f"{channel} is off: {', '.join(missing)} not set")
-    api_base = env.get("TELEGRAM_API_URL", "").strip()
-    if TELEGRAM in sections and api_base:
-        sections[TELEGRAM]["api_base"] = api_base
+    for channel, (key, var) in API_URLS.items():
+        url = env.get(var, "").strip()
+        if channel in sections and url:
+            sections[channel][key] = url
     return sections, warnings
 
 

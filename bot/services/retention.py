@@ -8,15 +8,21 @@ exactly as ``rasa run`` builds it, relative SQLite paths against the working dir
 Rasa does). A store we cannot delete from (in-memory, Redis, Mongo, DynamoDB, custom) is an
 error, never a silent no-op.
 
-Every table holding citizen text is listed in ``CITIZEN_TABLES``; a new one (an
-unanswered-question log, contact requests) registers itself with ``register()`` and is then
-erased by ``forget()`` and, if it names a time column, purged by ``purge()``.
+Every table holding citizen text is listed in ``CITIZEN_TABLES``: Rasa's events, the contact
+requests (erased with their conversation, purged by age once done) and the unanswered-question
+log (no sender id: purged by age only), both in the knowledge-base database. A new one
+registers itself with ``register()`` and is then erased by ``forget()`` when it names a
+sender column and purged by ``purge()`` when it names a time column.
+
+The tracker store is read here too (:func:`read_tracker_events`, for ``python -m bot
+report``): this module is where the project reaches into Rasa's tables.
 """
 
 from __future__ import annotations
 
 import inspect
 import os
+import re
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -24,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot import ROOT
 
@@ -53,7 +59,8 @@ class CitizenTable:
 
     name: str
     table: Callable[[], Table]
-    sender_column: str
+    #: The conversation's sender id; None: the rows name nobody, so they are only purged.
+    sender_column: str | None
     database: Callable[[Path], URL]
     #: Unix seconds (float, as Rasa's ``events.timestamp``) or a DateTime column (naive
     #: means UTC); None: the rows are only erased, never purged by age.
@@ -144,11 +151,38 @@ def _tracker_events() -> Table:
     return SQLTrackerStore.SQLEvent.__table__
 
 
+def _office_table(name: str) -> Callable[[], Table]:
+    """A table of bot/kb's office records (contact requests, unanswered questions)."""
+
+    def table() -> Table:
+        from bot.kb.models import OPERATIONAL_TABLES
+
+        return next(t for t in OPERATIONAL_TABLES.values() if t.name == name)
+
+    return table
+
+
+def _knowledge_base_url(endpoints: Path) -> URL:
+    """The knowledge-base database (``SMARTCITY_DB_URL``), where the office records live."""
+    from sqlalchemy.engine import make_url
+
+    from bot.kb.database import database_url
+
+    return make_url(database_url())
+
+
 #: Every table holding citizen text. Rasa's tracker store comes first; add others with
-#: ``register()`` where they are defined.
+#: ``register()``.
 CITIZEN_TABLES: list[CitizenTable] = [
     CitizenTable("tracker store events", _tracker_events, "sender_id", tracker_store_url,
                  time_column="timestamp"),
+    # Open requests are kept until staff mark them done (``requests done``); a done one is
+    # purged once it has been done for the retention period. Erased with its conversation.
+    CitizenTable("contact requests", _office_table("contact_requests"), "sender_id",
+                 _knowledge_base_url, time_column="done_at"),
+    # Redacted text without a sender id: nothing to erase by sender, purged by age.
+    CitizenTable("unanswered questions", _office_table("unanswered_questions"), None,
+                 _knowledge_base_url, time_column="asked"),
 ]
 
 
@@ -199,19 +233,44 @@ def _older_than(column: Column, cutoff: float) -> object:
     return column < cutoff
 
 
+def purge_by_table(endpoints: Path = ENDPOINTS, days: int | None = None,
+                   now: float | None = None) -> dict[str, int]:
+    """Delete citizen records older than ``days`` (default: the retention period) from
+    every registered table with a time column; rows deleted per table name.
+
+    Raises RetentionError for a store it cannot purge (nothing after it is purged then).
+    """
+    days = retention_days() if days is None else _check_days(days)
+    cutoff = (time.time() if now is None else now) - days * SECONDS_PER_DAY
+    return {
+        entry.name: _delete(
+            entry, endpoints,
+            lambda table, entry=entry: _older_than(table.c[entry.time_column], cutoff))
+        for entry in CITIZEN_TABLES if entry.time_column is not None
+    }
+
+
 def purge(endpoints: Path = ENDPOINTS, days: int | None = None,
           now: float | None = None) -> int:
     """Delete citizen records older than ``days`` (default: the retention period).
 
     Returns how many rows were deleted; raises RetentionError for a store it cannot purge.
     """
-    days = retention_days() if days is None else _check_days(days)
-    cutoff = (time.time() if now is None else now) - days * SECONDS_PER_DAY
-    return sum(
-        _delete(entry, endpoints,
-                lambda table, entry=entry: _older_than(table.c[entry.time_column], cutoff))
-        for entry in CITIZEN_TABLES if entry.time_column is not None
-    )
+    return sum(purge_by_table(endpoints, days, now).values())
+
+
+_AGE = re.compile(r"\s*(\d+)\s*(d|days?|w|weeks?)?\s*", re.IGNORECASE)
+
+
+def parse_age(text: str) -> int:
+    """``--older-than`` as days: "90d", "90", "12w"; ValueError otherwise."""
+    match = _AGE.fullmatch(text or "")
+    if not match:
+        raise ValueError(f"{text!r} is not an age such as 90d or 12w")
+    days = int(match.group(1)) * (7 if (match.group(2) or "d").lower().startswith("w") else 1)
+    if days < 1:
+        raise ValueError(f"{text!r}: the age must be at least 1 day")
+    return days
 
 
 def check_sender(sender_id: str) -> str:
@@ -234,5 +293,36 @@ def forget(sender_id: str, endpoints: Path = ENDPOINTS) -> int:
     return sum(
         _delete(entry, endpoints,
                 lambda table, entry=entry: table.c[entry.sender_column] == sender_id)
-        for entry in CITIZEN_TABLES
+        for entry in CITIZEN_TABLES if entry.sender_column is not None
     )
+
+
+def read_tracker_events(endpoints: Path = ENDPOINTS, since: float | None = None,
+                        until: float | None = None) -> list[dict[str, Any]]:
+    """The tracker store's events with ``since <= timestamp < until`` (Unix seconds), per
+    sender in the order they were stored: sender_id, type_name, timestamp, intent_name,
+    action_name, data (Rasa's JSON). Empty when Rasa has not created the store yet."""
+    with _rasa_quietly():
+        from rasa.core.tracker_store import create_engine_kwargs
+    from sqlalchemy import create_engine, select
+    from sqlalchemy import inspect as inspect_db
+
+    url = tracker_store_url(endpoints)
+    if url.get_backend_name() == "sqlite" and not Path(url.database).exists():
+        return []
+    engine = create_engine(url, future=True, **create_engine_kwargs(url))
+    try:
+        table = _tracker_events()
+        if not inspect_db(engine).has_table(table.name, schema=table.schema):
+            return []
+        columns = [table.c[name] for name in ("sender_id", "type_name", "timestamp",
+                                              "intent_name", "action_name", "data")]
+        query = select(*columns).order_by(table.c.sender_id, table.c.id)
+        if since is not None:
+            query = query.where(table.c.timestamp >= since)
+        if until is not None:
+            query = query.where(table.c.timestamp < until)
+        with engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(query)]
+    finally:
+        engine.dispose()

@@ -2,17 +2,19 @@
 
 Serves only the page's own files plus the socket.io client from ``web/node_modules`` (no
 directory listing, no CDN), ``/config.json`` (where Rasa's socket.io server is, the retention
-period, the page's facts), ``POST /api/forget`` (a citizen erases their own conversation) and
-security headers with a Content-Security-Policy that allows connections only to this origin
-and the Rasa origin. Started by ``scripts/run.sh``::
+period, the page's facts), the tour dates as calendar files (``/tours.ics``,
+``/tours/<key>.ics``, ``?lang=en`` for English) and the page's list of them (``/tours.json``;
+see bot/services/calendar.py), ``POST /api/forget`` (a citizen erases their own
+conversation) and security headers with a Content-Security-Policy that allows connections
+only to this origin and the Rasa origin. Started by ``scripts/run.sh``::
 
     python -m bot.services.web --port 8080 --rasa-port 5005
 
 Trust at the edges:
 
-- Only the hosts the operator named are served (``SMARTCITY_ALLOWED_HOSTS``, plus the host of
-  ``RASA_PUBLIC_URL``); a request for any other ``Host`` gets 400 and the value is never
-  echoed, so it cannot reach the CSP or ``config.json``.
+- Only the hosts the operator named are served (``SMARTCITY_ALLOWED_HOSTS``, plus the hosts of
+  ``RASA_PUBLIC_URL`` and ``SMARTCITY_PUBLIC_URL``); a request for any other ``Host`` gets 400
+  and the value is never echoed, so it cannot reach the CSP or ``config.json``.
 - The transport is asyncio streams, not a thread per connection: a connection must deliver its
   complete request within ``--request-timeout`` seconds, the header block is capped, at most
   ``--max-connections`` are open (at the cap the oldest one still waiting for its request makes
@@ -41,9 +43,11 @@ from email.utils import formatdate
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from bot import ROOT
+from bot.logic import calendar_links
+from bot.logic.language import DEFAULT_LANGUAGE, normalise
 
 LOG = logging.getLogger(__name__)
 
@@ -65,6 +69,7 @@ CONTENT_TYPES: dict[str, str] = {
     ".png": "image/png",
     ".ico": "image/x-icon",
     ".txt": "text/plain; charset=utf-8",
+    ".ics": "text/calendar; charset=utf-8",
 }
 
 ALLOWED_HOSTS_VARIABLE = "SMARTCITY_ALLOWED_HOSTS"
@@ -141,9 +146,10 @@ def parse_host(value: str | None) -> Host | None:
     return Host(name, port)
 
 
-def allowed_hosts(spec: str, public_url: str | None = None) -> frozenset[str]:
-    """The host names served: the comma-separated ``spec`` plus the host of ``public_url``.
-    Raises ValueError for an entry that is not a bare host name or IP address."""
+def allowed_hosts(spec: str, *public_urls: str | None) -> frozenset[str]:
+    """The host names served: the comma-separated ``spec`` plus the hosts of the public
+    URLs (Rasa's, the page's). Raises ValueError for an entry that is not a bare host name
+    or IP address, or a URL that is not http(s)://host[:port][/path]."""
     names: set[str] = set()
     for entry in (part.strip() for part in spec.split(",")):
         if not entry:
@@ -154,8 +160,9 @@ def allowed_hosts(spec: str, public_url: str | None = None) -> frozenset[str]:
             raise ValueError(f"{ALLOWED_HOSTS_VARIABLE}: not a host name or IP address: "
                              f"{entry!r}")
         names.add(host.name)
-    if public_url:
-        names.add(_public_host(public_url).name)
+    for public_url in public_urls:
+        if public_url:
+            names.add(_public_host(public_url).name)
     if not names:
         raise ValueError(f"{ALLOWED_HOSTS_VARIABLE} names no host")
     return frozenset(names)
@@ -165,8 +172,8 @@ def _public_host(public_url: str) -> Host:
     parts = urlsplit(public_url)
     host = parse_host(parts.netloc)
     if parts.scheme not in ("http", "https") or host is None:
-        raise ValueError(f"RASA_PUBLIC_URL must be http(s)://host[:port][/path], "
-                         f"not {public_url!r}")
+        raise ValueError(f"RASA_PUBLIC_URL and SMARTCITY_PUBLIC_URL must be "
+                         f"http(s)://host[:port][/path], not {public_url!r}")
     return host
 
 
@@ -312,6 +319,43 @@ def page_config(rasa: str, config: PageConfig) -> dict[str, Any]:
             "retentionDays": config.retention_days, **page_facts()}
 
 
+def requested_language(target: str) -> str:
+    """``?lang=en`` -> 'en'; German for anything else (no, several, unknown values)."""
+    query = target.split("#", 1)[0].partition("?")[2]
+    try:
+        values = parse_qs(query, max_num_fields=8).get(calendar_links.LANGUAGE_PARAMETER, [])
+    except ValueError:  # more fields than any link of ours has
+        values = []
+    return (normalise(values[0]) if len(values) == 1 else None) or DEFAULT_LANGUAGE
+
+
+def tours_response(request: Request) -> Response | None:
+    """The tour calendars (``/tours.ics``, ``/tours/<key>.ics``) and the page's tour list
+    (``/tours.json``) from the knowledge base; None for any other path. 503 while the
+    knowledge base cannot be read (never an empty list that would claim "no tours")."""
+    path = request.path
+    key = calendar_links.tour_key(path)
+    if path not in (calendar_links.ALL_TOURS_PATH, calendar_links.TOURS_JSON_PATH) and not key:
+        return None
+    from bot.kb import KnowledgeBaseError
+    from bot.services import calendar  # icalendar and the knowledge base, only when asked
+
+    language = requested_language(request.target)
+    try:
+        if path == calendar_links.TOURS_JSON_PATH:
+            return _json(HTTPStatus.OK, calendar.upcoming_feed_from_kb())
+        body = (calendar.tour_ics_from_kb(key, language) if key
+                else calendar.upcoming_ics_from_kb(language))
+    except KnowledgeBaseError as error:
+        LOG.error("tour calendar unavailable: %s", type(error).__name__)
+        return plain(HTTPStatus.SERVICE_UNAVAILABLE)
+    if body is None:
+        return plain(HTTPStatus.NOT_FOUND)
+    name = path.rsplit("/", 1)[1]
+    return Response(HTTPStatus.OK, body, CONTENT_TYPES[".ics"],
+                    {"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 def forget_request(request: Request, host: Host, config: PageConfig) -> Response:
     """``POST /api/forget {"sender": "<session id>"}``: erase that conversation. Only from
     the page itself (same origin), as JSON, with a session id of the page's format."""
@@ -361,6 +405,8 @@ def respond(request: Request, config: PageConfig) -> Response:
         response = forget_request(request, host, config)
     elif path == "/config.json":
         response = _json(HTTPStatus.OK, page_config(rasa, config))
+    elif (tours := tours_response(request)) is not None:
+        response = tours
     elif (file := resolve(path)) is not None:
         response = Response(HTTPStatus.OK, file.read_bytes(), CONTENT_TYPES[file.suffix])
     else:
@@ -572,11 +618,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default=os.environ.get(BIND_VARIABLE) or DEFAULT_BIND,
                         help="address(es) to bind, comma-separated (default: loopback)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8080")))
+    parser.add_argument("--port", type=int, default=calendar_links.web_port())
     parser.add_argument("--rasa-port", type=int,
                         default=int(os.environ.get("RASA_PORT", "5005")))
     parser.add_argument("--rasa-public-url", default=os.environ.get("RASA_PUBLIC_URL") or None,
                         help="Rasa's URL as browsers reach it (behind a proxy)")
+    parser.add_argument("--public-url",
+                        default=os.environ.get(calendar_links.PUBLIC_URL_VARIABLE) or None,
+                        help="this page's URL as citizens reach it (the calendar links in "
+                             "the assistant's answers start with it); its host is served")
     parser.add_argument("--allowed-hosts",
                         default=os.environ.get(ALLOWED_HOSTS_VARIABLE) or DEFAULT_ALLOWED_HOSTS,
                         help="host names the page is served for, comma-separated")
@@ -591,8 +641,11 @@ def main(argv: list[str] | None = None) -> None:
     from bot.services.retention import RetentionError, retention_days
 
     try:
+        if args.public_url:
+            calendar_links.public_url(args.public_url)
         config = PageConfig(
-            allowed_hosts=allowed_hosts(args.allowed_hosts, args.rasa_public_url),
+            allowed_hosts=allowed_hosts(args.allowed_hosts, args.rasa_public_url,
+                                        args.public_url),
             retention_days=retention_days(), rasa_port=args.rasa_port,
             rasa_public_url=args.rasa_public_url, endpoints=args.endpoints,
         )

@@ -10,6 +10,13 @@
  * server's api/forget, which erases what is stored under it; the page then forgets the id and
  * asks Rasa for a new session. The retention period in the privacy notice comes from
  * config.json (SMARTCITY_RETENTION_DAYS), never from this file.
+ *
+ * The "Leichte Sprache" toggle (German page only) asks for easy-read German answers: the page
+ * sends it as customData.register ('easy' or 'standard') with every message, and the NLU
+ * pipeline switches when it was flipped (docs/easy-read.md). It is remembered like the language.
+ *
+ * The upcoming tours come from the page server's tours.json (the knowledge base, against the
+ * server's clock), each with a link to its calendar file in the page language.
  */
 (function () {
   'use strict';
@@ -50,6 +57,14 @@
       empty: 'Bitte geben Sie zuerst eine Frage ein.',
       today: 'Heute',
       newWindow: '(öffnet in neuem Fenster)',
+      easyOn: 'Leichte Sprache ist an. Die nächsten Antworten sind in Leichter Sprache.',
+      easyOff: 'Leichte Sprache ist aus. Die nächsten Antworten sind in normaler Sprache.',
+      toursTitle: 'Die nächsten SMARTCity-Stadtrundgänge',
+      toursNone: 'Derzeit ist kein SMARTCity-Stadtrundgang angekündigt.',
+      toursAll: 'Alle Termine als Kalenderdatei',
+      tourTimes: '{start}–{end} Uhr',
+      tourMeeting: 'Treffpunkt: {place}',
+      tourAdd: 'Zum Kalender hinzufügen',
     },
     en: {
       pageTitle: 'SMARTCity Gera – Digital assistant',
@@ -86,10 +101,19 @@
       empty: 'Please type a question first.',
       today: 'Today',
       newWindow: '(opens in a new window)',
+      easyOn: 'Easy-read German is on.',
+      easyOff: 'Easy-read German is off.',
+      toursTitle: 'The next SMARTCity tours',
+      toursNone: 'No SMARTCity tour is scheduled at the moment.',
+      toursAll: 'All dates as a calendar file',
+      tourTimes: '{start}–{end}',
+      tourMeeting: 'Meeting point: {place}',
+      tourAdd: 'Add to calendar',
     },
   };
 
   const LANG_KEY = 'smartcity-gera-lang';
+  const REGISTER_KEY = 'smartcity-gera-register';
   const SESSION_KEY = 'smartcity-gera-session';
   const $ = (id) => document.getElementById(id);
   const launcher = $('chat-launcher');
@@ -104,10 +128,13 @@
   const eraseBox = $('chat-delete-confirm');
   const eraseYes = $('chat-delete-yes');
   const eraseNo = $('chat-delete-no');
+  const easyBtn = $('easy-toggle');
 
   /** Messages shown so far, so their times can be re-rendered when the language changes. */
   const timeNodes = [];
   let lang = initialLanguage();
+  /** Easy-read German asked for with the page's toggle (it counts on the German page only). */
+  let easy = storedRegister() === 'easy';
   let socket = null;
   let sessionId = null;
   const pending = [];
@@ -133,6 +160,19 @@
     return 'de';
   }
 
+  function storedRegister() {
+    try { return window.localStorage.getItem(REGISTER_KEY); } catch (e) { return null; }
+  }
+
+  /** What the page asks for with each message: easy-read German, or the standard register. */
+  function register() { return lang === 'de' && easy ? 'easy' : 'standard'; }
+
+  function applyRegister(on) {
+    easy = on;
+    try { window.localStorage.setItem(REGISTER_KEY, easy ? 'easy' : 'standard'); } catch (e) { /* storage blocked */ }
+    easyBtn.setAttribute('aria-pressed', String(easy));
+  }
+
   function t(key) { return I18N[lang][key]; }
 
   function formatTime(date) {
@@ -153,6 +193,7 @@
     document.querySelectorAll('[data-i18n-aria-label]').forEach((el) => { el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel)); });
     document.querySelectorAll('.lang-btn').forEach((btn) => { btn.setAttribute('aria-pressed', String(btn.dataset.lang === lang)); });
     $('lang-switch').setAttribute('aria-label', I18N.de.langGroup + ' / ' + I18N.en.langGroup);
+    easyBtn.hidden = lang !== 'de';
     launcher.textContent = panel.hidden ? t('open') : t('hide');
     for (const item of timeNodes) renderTime(item);
     document.querySelectorAll('.quick-replies').forEach((el) => el.setAttribute('aria-label', t('suggestions')));
@@ -160,6 +201,7 @@
     setStatus(statusKey);
     renderPrivacy();
     showFacts();
+    renderTours();
   }
 
   /** The retention period as configured (config.json), in the page language. */
@@ -324,7 +366,7 @@
   }
 
   function emitMessage(text) {
-    socket.emit('user_uttered', { message: text, session_id: sessionId, customData: { language: lang } });
+    socket.emit('user_uttered', { message: text, session_id: sessionId, customData: { language: lang, register: register() } });
     showTyping(true);
   }
 
@@ -375,6 +417,71 @@
       phone.href = 'tel:' + contact.phone.replace(/[^0-9+]/g, '');
       footer.hidden = false;
     }
+  }
+
+  /* ---------- upcoming tours ---------- */
+
+  /** tours.json once loaded: {timeZone, calendar: {de, en}, tours: [...]}; null before. */
+  let toursFeed = null;
+
+  async function loadTours() {
+    try {
+      const response = await fetch('tours.json', { cache: 'no-store' });
+      if (response.ok) toursFeed = await response.json();
+    } catch (e) { /* no list: the section stays hidden */ }
+    renderTours();
+  }
+
+  /** The upcoming tours in the page language, or that none is scheduled; hidden while the
+   * list is unknown (never "none" for a list that could not be loaded). */
+  function renderTours() {
+    const section = $('tours');
+    if (!section) return;
+    const feed = toursFeed;
+    if (!feed || !Array.isArray(feed.tours)) {
+      section.hidden = true;
+      return;
+    }
+    const locale = lang === 'de' ? 'de-DE' : 'en-GB';
+    const zone = feed.timeZone || undefined;
+    const day = new Intl.DateTimeFormat(locale, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: zone });
+    const clock = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', timeZone: zone });
+    const list = $('tours-list');
+    list.replaceChildren();
+    for (const tour of feed.tours) {
+      const start = new Date(tour.start);
+      const end = new Date(tour.end);
+      const title = (tour.title && tour.title[lang]) || '';
+      const when = day.format(start) + ', ' + t('tourTimes').replace('{start}', clock.format(start)).replace('{end}', clock.format(end));
+      const li = document.createElement('li');
+      li.className = 'tour';
+      const head = document.createElement('p');
+      head.className = 'tour-when';
+      const time = document.createElement('time');
+      time.dateTime = tour.start;
+      time.textContent = when;
+      head.append(time, document.createTextNode(': ' + title));
+      const place = document.createElement('p');
+      place.textContent = t('tourMeeting').replace('{place}', (tour.meetingPoint && tour.meetingPoint[lang]) || '');
+      const link = document.createElement('a');
+      link.className = 'tour-calendar';
+      link.href = tour.calendar[lang];
+      link.type = 'text/calendar';
+      const context = document.createElement('span');
+      context.className = 'visually-hidden';
+      context.textContent = ': ' + title + ', ' + day.format(start);
+      link.append(document.createTextNode(t('tourAdd')), context);
+      const linkLine = document.createElement('p');
+      linkLine.appendChild(link);
+      li.append(head, place, linkLine);
+      list.appendChild(li);
+    }
+    const any = feed.tours.length > 0;
+    list.hidden = !any;
+    $('tours-none').hidden = any;
+    $('tours-all').hidden = !any;
+    $('tours-all-link').href = feed.calendar[lang];
+    section.hidden = false;
   }
 
   function storedSession() {
@@ -511,6 +618,11 @@
   document.querySelectorAll('.lang-btn').forEach((btn) => {
     btn.addEventListener('click', () => applyLanguage(btn.dataset.lang));
   });
+  easyBtn.addEventListener('click', () => {
+    applyRegister(!easy);
+    notice = easy ? 'easyOn' : 'easyOff'; // until the next message is sent
+    setStatus(notice);
+  });
   eraseBtn.addEventListener('click', () => (eraseBox.hidden ? askErase() : closeErase(true)));
   eraseNo.addEventListener('click', () => closeErase(true));
   eraseYes.addEventListener('click', eraseConversation);
@@ -533,6 +645,8 @@
     input.focus();
   });
 
+  applyRegister(easy);
   applyLanguage(lang);
+  loadTours();
   if (!window.io) setStatus('disconnected');
 }());

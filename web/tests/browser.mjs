@@ -4,10 +4,16 @@
 // English, ask in English, follow a quick-reply button; check the answers' language, run
 // axe-core (WCAG 2.1 A/AA, 0 violations allowed), then "Delete this conversation": cancel
 // once with Escape, confirm, see the confirmation and a new session id, reload and see a new
-// conversation; check reflow at 200 % zoom, save screenshots. Called by tests/test_browser.py:
+// conversation; check reflow at 200 % zoom, save screenshots. The upcoming tours: the page
+// lists them (with the clock the stack was started with, SMARTCITY_NOW) and each one's
+// "add to calendar" link downloads its .ics, in German and in English (saved as
+// tour-de.ics / tour-en.ics for tests/test_browser.py to check); a tour answer in the chat
+// links the same file on the page's own address. "Leichte Sprache": the toggle by keyboard,
+// remembered across a reload, an easy-read answer, axe with it on, hidden on the English page.
+// Called by tests/test_browser.py:
 //
 //   PAGE_URL=http://localhost:8080/ OUT_DIR=var/results/browser RETENTION_DAYS=30 \
-//     node web/tests/browser.mjs
+//   FIRST_TOUR=tour-2023-06-10 node web/tests/browser.mjs
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -23,6 +29,8 @@ const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const RETENTION_DAYS = Number(process.env.RETENTION_DAYS || 30);
 const SESSION_KEY = 'smartcity-gera-session';
 const SESSION_ID = /^[0-9a-f]{32}$/;
+/** The key of the first tour ahead of the stack's clock (tours.json must list it first). */
+const FIRST_TOUR = process.env.FIRST_TOUR || '';
 
 const steps = [];
 function step(message) {
@@ -100,6 +108,38 @@ async function sessionId(page, not = null) {
   return id;
 }
 
+/** The page's list of upcoming tours, once tours.json has been rendered. */
+async function tourList(page) {
+  await waitUntil(page, () => !document.getElementById('tours').hidden, null, 15000);
+  return page.evaluate(() => ({
+    heading: document.getElementById('tours-title').textContent,
+    none: document.getElementById('tours-none').hidden ? null : document.getElementById('tours-none').textContent,
+    items: [...document.querySelectorAll('#tours-list li')].map((li) => ({
+      when: li.querySelector('time').getAttribute('datetime'),
+      text: li.textContent,
+      link: li.querySelector('a.tour-calendar').getAttribute('href'),
+      name: li.querySelector('a.tour-calendar').textContent,
+    })),
+    all: document.getElementById('tours-all-link').getAttribute('href'),
+  }));
+}
+
+/** Follows the first "add to calendar" link by keyboard; returns the downloaded file. */
+async function downloadFirstTour(page, language) {
+  await page.focus('#tours-list a.tour-calendar');
+  if (!(await focusIsVisible(page))) fail('focus on the calendar link is not visible');
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), page.keyboard.press('Enter')]);
+  const file = path.join(OUT_DIR, `tour-${language}.ics`);
+  await download.saveAs(file);
+  const text = readFileSync(file, 'utf8');
+  if (!text.startsWith('BEGIN:VCALENDAR\r\n') || !text.endsWith('END:VCALENDAR\r\n')) fail(`not a calendar file: ${JSON.stringify(text.slice(0, 80))}`);
+  if (text.split('\r\n').some((line) => line.includes('\n'))) fail('calendar lines must end with CRLF');
+  const unfolded = text.replace(/\r\n[ \t]/g, '');
+  if (!unfolded.includes(`UID:${FIRST_TOUR}@`)) fail(`the downloaded calendar is not ${FIRST_TOUR}: ${unfolded}`);
+  if (!/\r\nDTSTART;TZID=Europe\/Berlin:\d{8}T\d{6}\r\n/.test(unfolded)) fail('DTSTART is not a Berlin local time');
+  return { file: path.basename(file), suggested: download.suggestedFilename(), summary: (unfolded.match(/\r\nSUMMARY:([^\r]*)/) || [])[1] };
+}
+
 const privacyText = (page) => page.evaluate(() => document.getElementById('chat-privacy').textContent);
 
 async function focusIsVisible(page) {
@@ -118,6 +158,7 @@ async function main() {
     executablePath: CHROMIUM,
     headless: true,
     locale: 'de-DE',
+    acceptDownloads: true,
     viewport: { width: 1280, height: 900 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -128,7 +169,11 @@ async function main() {
       if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
     });
     page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+    page.on('requestfailed', (req) => {
+      // A link whose response is a download (the .ics files) ends its navigation as aborted.
+      if (/\.ics(\?|$)/.test(req.url()) && req.failure()?.errorText === 'net::ERR_ABORTED') return;
+      problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`);
+    });
 
     await page.goto(PAGE_URL, { waitUntil: 'load' });
     const lang = await page.evaluate(() => document.documentElement.lang);
@@ -160,6 +205,71 @@ async function main() {
     const german = await botReply(page, before, 'Servicezeiten (');
     step(`German answer: ${JSON.stringify(german.slice(0, 160))}`);
 
+    // "Leichte Sprache": a real toggle button (German page only), by keyboard; remembered
+    // across a reload; the next answer is in easy-read German; off again with Space.
+    await tabTo(page, '#easy-toggle', { max: 60 });
+    if (!(await focusIsVisible(page))) fail('focus on "Leichte Sprache" is not visible');
+    const easyOff = await page.evaluate(() => {
+      const el = document.activeElement;
+      return { tag: el.tagName, type: el.type, name: el.textContent, pressed: el.getAttribute('aria-pressed') };
+    });
+    if (easyOff.tag !== 'BUTTON' || easyOff.type !== 'button' || easyOff.name !== 'Leichte Sprache' || easyOff.pressed !== 'false') {
+      fail(`"Leichte Sprache" is not an unpressed toggle button: ${JSON.stringify(easyOff)}`);
+    }
+    await page.keyboard.press('Enter');
+    const easyOn = await page.evaluate(() => ({
+      pressed: document.getElementById('easy-toggle').getAttribute('aria-pressed'),
+      status: document.getElementById('chat-status').textContent,
+      stored: window.localStorage.getItem('smartcity-gera-register'),
+    }));
+    if (easyOn.pressed !== 'true' || !easyOn.status.includes('Leichte Sprache ist an') || easyOn.stored !== 'easy') {
+      fail(`"Leichte Sprache" did not switch on: ${JSON.stringify(easyOn)}`);
+    }
+    await page.reload({ waitUntil: 'load' });
+    if ((await page.evaluate(() => document.getElementById('easy-toggle').getAttribute('aria-pressed'))) !== 'true') {
+      fail('"Leichte Sprache" was not remembered across a reload');
+    }
+    await tabTo(page, '#chat-launcher');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#chat-panel:not([hidden])');
+    before = await botCount(page);
+    await page.keyboard.type('Wann haben Sie geöffnet?');
+    await page.keyboard.press('Enter');
+    const easyAnswer = await botReply(page, before, 'Das Büro ist zu diesen Zeiten offen');
+    if (easyAnswer.includes('Servicezeiten (') || !/\n9 Uhr|Montag: 9 Uhr/.test(easyAnswer)) fail(`not an easy-read answer: ${easyAnswer}`);
+    step(`"Leichte Sprache" on (remembered across a reload): ${JSON.stringify(easyAnswer.slice(0, 160))}`);
+    const axeEasy = await runAxe(page);
+    writeFileSync(path.join(OUT_DIR, 'axe-easy.json'), JSON.stringify(axeEasy, null, 2));
+    step(`axe-core with "Leichte Sprache" on: ${axeEasy.violations.length} violations`);
+    await page.screenshot({ path: path.join(OUT_DIR, 'chat-easy.png'), fullPage: true });
+    await tabTo(page, '#easy-toggle', { max: 60, shift: true });
+    await page.keyboard.press('Space');
+    const easyAgainOff = await page.evaluate(() => document.getElementById('easy-toggle').getAttribute('aria-pressed'));
+    if (easyAgainOff !== 'false') fail('"Leichte Sprache" did not switch off with Space');
+    step('"Leichte Sprache" off again with Space');
+
+    // The upcoming tours on the page, with a calendar file each (German).
+    const toursDe = await tourList(page);
+    const firstDe = toursDe.items[0];
+    if (!firstDe || toursDe.none !== null) fail(`the page lists no tour: ${JSON.stringify(toursDe)}`);
+    if (firstDe.link !== `tours/${FIRST_TOUR}.ics` || !firstDe.name.startsWith('Zum Kalender hinzufügen')) fail(`first tour: ${JSON.stringify(firstDe)}`);
+    if (toursDe.heading !== 'Die nächsten SMARTCity-Stadtrundgänge' || toursDe.all !== 'tours.ics') fail(`tour list: ${JSON.stringify(toursDe)}`);
+    const calendarDe = await downloadFirstTour(page, 'de');
+    if (calendarDe.suggested !== `${FIRST_TOUR}.ics` || !calendarDe.summary.startsWith('SMARTCity-Stadtrundgang')) fail(`German calendar file: ${JSON.stringify(calendarDe)}`);
+    step(`${toursDe.items.length} tours listed; first ${JSON.stringify(firstDe.text)} downloaded: ${JSON.stringify(calendarDe)}`);
+
+    // A tour answer in the chat links the same file on the page's own address.
+    await page.focus('#chat-input');
+    before = await botCount(page);
+    await page.keyboard.type('Wann ist der nächste Rundgang?');
+    await page.keyboard.press('Enter');
+    const tourAnswer = await botReply(page, before, 'Termin für Ihren Kalender');
+    const calendarUrl = new URL(`tours/${FIRST_TOUR}.ics`, PAGE_URL).href;
+    const chatLinks = await page.evaluate((count) => [...document.querySelectorAll('#chat-log .msg.bot')].slice(count)
+      .flatMap((m) => [...m.querySelectorAll('a')].map((a) => a.href)), before);
+    if (!chatLinks.includes(calendarUrl)) fail(`the tour answer does not link ${calendarUrl}: ${JSON.stringify(chatLinks)} ${tourAnswer}`);
+    step(`tour answer links its calendar file: ${calendarUrl}`);
+
     // Switch the page to English by keyboard, then back to the message field.
     await tabTo(page, '.lang-btn[data-lang="en"]', { max: 60 });
     await page.keyboard.press('Enter');
@@ -170,6 +280,15 @@ async function main() {
     }));
     if (english.lang !== 'en' || english.send !== 'Send') fail(`English UI expected, got ${JSON.stringify(english)}`);
     step(`switched to English by keyboard (${JSON.stringify(english)})`);
+    if (!(await page.evaluate(() => document.getElementById('easy-toggle').hidden))) fail('"Leichte Sprache" must be hidden on the English page');
+    const toursEn = await tourList(page);
+    const firstEn = toursEn.items[0];
+    if (toursEn.heading !== 'The next SMARTCity tours' || !firstEn || firstEn.link !== `tours/${FIRST_TOUR}.ics?lang=en` || !firstEn.name.startsWith('Add to calendar')) {
+      fail(`English tour list: ${JSON.stringify(toursEn)}`);
+    }
+    const calendarEn = await downloadFirstTour(page, 'en');
+    if (!calendarEn.summary.startsWith('SMARTCity tour')) fail(`English calendar file: ${JSON.stringify(calendarEn)}`);
+    step(`English tour list and calendar file: ${JSON.stringify(calendarEn)}`);
     await tabTo(page, '#chat-input', { max: 60 });
 
     before = await botCount(page);
@@ -321,13 +440,14 @@ async function main() {
     if (reflow.scrollWidth > reflow.clientWidth || !reflow.inputVisible) fail(`no reflow at 200 %: ${JSON.stringify(reflow)}`);
     step(`200 % zoom (640 CSS px): ${JSON.stringify(reflow)}`);
 
-    if (axe.violations.length || axeConfirm.violations.length) {
-      fail(`axe violations: ${JSON.stringify([...axe.violations, ...axeConfirm.violations], null, 1)}`);
+    if (axe.violations.length || axeConfirm.violations.length || axeEasy.violations.length) {
+      fail(`axe violations: ${JSON.stringify([...axe.violations, ...axeConfirm.violations, ...axeEasy.violations], null, 1)}`);
     }
     const real = problems.filter((p) => !p.includes('favicon'));
     if (real.length) fail(`browser problems: ${real.join('; ')}`);
     const sessions = { deleted: deletedSession, new: newSession };
-    writeFileSync(path.join(OUT_DIR, 'summary.json'), JSON.stringify({ ok: true, steps, axe, axeConfirm, sessions }, null, 2));
+    const calendars = { de: calendarDe, en: calendarEn, link: calendarUrl };
+    writeFileSync(path.join(OUT_DIR, 'summary.json'), JSON.stringify({ ok: true, steps, axe, axeConfirm, axeEasy, sessions, calendars, easy: easyAnswer }, null, 2));
     console.log('browser: OK');
   } finally {
     await context.close();
