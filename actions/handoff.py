@@ -19,6 +19,7 @@ from rasa_sdk.events import (
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
+    REGISTER_SLOT,
     DomainDict,
     Events,
     KnowledgeAction,
@@ -235,11 +236,13 @@ class ActionRepeatAnswer(Action):
         if found is None:
             return []
         question, action = found
-        # Rasa fills slots from a returned message again: it must carry the new language.
-        language = normalise(tracker.get_slot(LANGUAGE_SLOT))
+        # Rasa fills slots from a returned message again: it must carry the new language and
+        # register, not the ones the question was first asked in.
+        now = {LANGUAGE_SLOT: normalise(tracker.get_slot(LANGUAGE_SLOT)),
+               REGISTER_SLOT: tracker.get_slot(REGISTER_SLOT)}
         parse_data = dict(question.get("parse_data") or {})
         parse_data["entities"] = [
-            {**entity, "value": language} if entity.get("entity") == LANGUAGE_SLOT else entity
+            {**entity, "value": now[entity["entity"]]} if entity.get("entity") in now else entity
             for entity in parse_data.get("entities") or []]
         # The listen before it makes the replayed turn look like any other to the rules.
         return [ActionExecuted("action_listen"),
@@ -248,7 +251,8 @@ class ActionRepeatAnswer(Action):
 
 
 class ActionSessionStart(Action):
-    """A new session starts without the old context, but in the language spoken so far."""
+    """A new session starts without the old context, but in the language (and register)
+    spoken so far."""
 
     def name(self) -> str:
         return "action_session_start"
@@ -259,6 +263,9 @@ class ActionSessionStart(Action):
         language = normalise(tracker.get_slot(LANGUAGE_SLOT))
         if language:
             events.append(SlotSet(LANGUAGE_SLOT, language))
+        register = tracker.get_slot(REGISTER_SLOT)
+        if register:  # a reader of easy-read German keeps it in the new session
+            events.append(SlotSet(REGISTER_SLOT, register))
         events.append(ActionExecuted("action_listen"))
         return events
 

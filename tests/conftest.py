@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.kb_fixtures import PostgresServer, find_pg_bin
 from tests.stack import MODEL, ROOT, ActionServer, Conversation, RasaServer
 
 os.environ.setdefault("SPACY_MODEL", "var/spacy/de_gera")
@@ -17,6 +18,22 @@ def trained_model() -> str:
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make test`, which trains it once per run")
     return str(MODEL)
+
+
+@pytest.fixture(scope="module")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A private PostgreSQL cluster for the module (tests/kb_fixtures.py); only the tests
+    marked ``postgres`` ask for it."""
+    bin_dir = find_pg_bin()
+    if bin_dir is None:
+        pytest.fail("PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin/initdb): "
+                    "run scripts/test-deps.sh, or deselect with -m 'not postgres'")
+    server = PostgresServer(bin_dir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")

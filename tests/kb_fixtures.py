@@ -7,6 +7,7 @@ so as root the server runs as the ``postgres`` system user.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -15,12 +16,15 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from bot import ROOT
 from bot.services.processes import free_port
+
+if TYPE_CHECKING:
+    from sqlalchemy import MetaData
 
 KB_DIR = ROOT / "data" / "kb"
 
@@ -123,17 +127,18 @@ class PostgresServer:
     def _create_database(self, name: str) -> None:
         import psycopg2
 
+        def connect() -> Any:
+            return psycopg2.connect(host="127.0.0.1", port=self.port, user="postgres",
+                                    dbname="postgres")
+
         deadline = time.monotonic() + 30
-        while True:
-            try:
-                connection = psycopg2.connect(
-                    host="127.0.0.1", port=self.port, user="postgres", dbname="postgres"
-                )
+        while time.monotonic() < deadline:
+            with contextlib.suppress(psycopg2.OperationalError):
+                connection = connect()
                 break
-            except psycopg2.OperationalError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+            time.sleep(0.2)
+        else:
+            connection = connect()  # the last try: its error is the one to see
         connection.autocommit = True
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8'")  # fixed test name
@@ -145,6 +150,22 @@ class PostgresServer:
                 self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop")
         finally:
             shutil.rmtree(self.base, ignore_errors=True)
+
+
+def emptied_postgres_kb(server: PostgresServer, *tables: MetaData) -> str:
+    """The URL of ``server``'s test database, with ``tables`` dropped (a fresh start for the
+    test; each test run's tables are made again on first use) and no engine left cached."""
+    from sqlalchemy import create_engine
+
+    from bot.kb.database import dispose_engines
+
+    url = f"postgresql+psycopg2://postgres@127.0.0.1:{server.port}/kbtest"
+    dispose_engines()
+    engine = create_engine(url, future=True)
+    for schema in tables:
+        schema.drop_all(engine)
+    engine.dispose()
+    return url
 
 
 def errors_of(directory: Path) -> list[str]:

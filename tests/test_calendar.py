@@ -11,7 +11,6 @@ with the time-zone database and once from the file's own VTIMEZONE rules.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from dataclasses import dataclass, field
@@ -21,16 +20,14 @@ from pathlib import Path
 import icalendar
 import pytest
 import yaml
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common, tours
-from bot import ROOT
 from bot.kb import Repository
 from bot.kb.cli import load
 from bot.logic import calendar_links
 from bot.logic.clock import BERLIN
 from bot.services import calendar, web
+from tests.action_replies import one_reply
 from tests.kb_fixtures import copy_kb, edit, sqlite_url
 from tests.stack import ActionServer, Conversation, RasaServer
 from tests.test_web_server import body_of, header, page_server, request, status_of
@@ -38,7 +35,6 @@ from tests.test_web_server import body_of, header, page_server, request, status_
 FRIDAY_MORNING = "2023-06-09T10:30"  # first tour (by bike) tomorrow
 AFTER_LAST_TOUR = "2023-09-17T11:00"
 PUBLIC = "https://assistant.example.org"
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 # ---------------------------------------------------------------------------------------
 # A structural RFC 5545 check, independent of the icalendar package
@@ -532,17 +528,7 @@ def test_an_unreadable_knowledge_base_is_a_503_not_an_empty_calendar(tmp_path, m
 
 def reply(action, language: str, now: str, monkeypatch, slots: dict | None = None) -> str:
     """The text the action's one reply renders to (domain.yml, ``language``)."""
-    monkeypatch.setenv("SMARTCITY_NOW", now)
-    latest = {"text": "", "intent": {"name": "tour_next"}, "entities": []}
-    tracker = Tracker("t", {"language": language, **(slots or {})}, latest, [], False, None,
-                      {}, "")
-    dispatcher = CollectingDispatcher()
-    asyncio.run(action.run(dispatcher, tracker, DOMAIN))
-    assert len(dispatcher.messages) == 1, dispatcher.messages
-    message = dispatcher.messages[0]
-    variables = {key: value for key, value in message.items()
-                 if isinstance(value, str) and key != "response"}
-    return common.phrase(DOMAIN, message["response"], language, **variables)
+    return one_reply(action, language, now, monkeypatch, intent="tour_next", slots=slots)[1]
 
 
 @pytest.mark.parametrize(("language", "line"), [

@@ -17,12 +17,13 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import requests
 
 from bot import ROOT
+from bot.services.processes import wait_for
 from tests.cluster_load import apologies, client_address, run_load, session_from
 
 pytestmark = [pytest.mark.cluster, pytest.mark.stack, pytest.mark.model]
@@ -68,16 +69,19 @@ def pid_of(name: str) -> int:
     return int(ctl("pid", f"assistant:{name}"))
 
 
+class Supervised:
+    """A cluster service as ``wait_for`` sees it: supervisord's child, restarted whenever it
+    exits, so there is no exit for the test to notice."""
+
+    returncode = None
+
+    def poll(self) -> None:
+        return None
+
+
 def wait_ok(url: str, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=5).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(1)
-    raise TimeoutError(f"{url} not healthy within {seconds} s")
+    """Until ``url`` answers 200 (TimeoutError after ``seconds``)."""
+    wait_for(url, seconds, cast(subprocess.Popen, Supervised()))
 
 
 def secrets() -> dict[str, str]:

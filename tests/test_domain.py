@@ -1,4 +1,5 @@
-"""Every response exists in German (the unconditioned default) and English (language: en)."""
+"""Every response exists in German (the unconditioned default), English (language: en) and
+easy-read German (language: de and register: easy)."""
 
 
 import yaml
@@ -7,12 +8,16 @@ from bot import ROOT
 
 
 def _language(variation: dict) -> str | None:
-    """'de' for the unconditioned variation, the condition's value for a conditioned one."""
+    """'de' for the unconditioned variation, 'en' or 'de-easy' for the conditioned ones,
+    None for any other condition."""
     conditions = variation.get("condition") or []
     if not conditions:
         return "de"
-    values = [c.get("value") for c in conditions if c.get("name") == "language"]
-    return values[0] if len(values) == 1 and len(conditions) == 1 else None
+    slots = {c.get("name"): c.get("value") for c in conditions if c.get("type") == "slot"}
+    if len(slots) != len(conditions):
+        return None
+    return {(("language", "en"),): "en",
+            (("language", "de"), ("register", "easy")): "de-easy"}.get(tuple(sorted(slots.items())))
 
 
 def _languages(variations: list[dict]) -> set[str]:
@@ -23,18 +28,20 @@ def test_every_response_has_german_and_english():
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     responses = domain["responses"]
     assert responses, "domain has no responses"
-    missing = {name: sorted({"de", "en"} - _languages(v)) for name, v in responses.items()}
+    missing = {name: sorted({"de", "en", "de-easy"} - _languages(v))
+               for name, v in responses.items()}
     missing = {name: langs for name, langs in missing.items() if langs}
     assert not missing, f"responses lacking a language: {missing}"
 
 
 def test_german_is_the_only_default_so_any_slot_value_gets_a_reply():
+    """One variation per language and register, the German one unconditioned."""
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     wrong = {name: [_language(v) for v in variations]
              for name, variations in domain["responses"].items()
-             if sorted(_language(v) or "?" for v in variations) != ["de", "en"]
+             if sorted(_language(v) or "?" for v in variations) != ["de", "de-easy", "en"]
              or sum(not v.get("condition") for v in variations) != 1}
-    assert not wrong, f"responses without exactly one German default and one English: {wrong}"
+    assert not wrong, f"responses without one German default, one English, one easy: {wrong}"
 
 
 def test_german_replies_use_formal_address():
@@ -44,7 +51,7 @@ def test_german_replies_use_formal_address():
     for name, variations in domain["responses"].items():
         for variation in variations:
             text = f" {variation.get('text', '').lower()} "
-            if _language(variation) == "de" and any(word in text for word in informal):
+            if _language(variation) in ("de", "de-easy") and any(word in text for word in informal):
                 offenders.append(name)
     assert not offenders, f"informal German in {offenders}"
 

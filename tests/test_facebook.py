@@ -4,7 +4,7 @@ the raw body signed with the app secret in ``X-Hub-Signature-256`` and ``X-Hub-S
 and the bot's Send API calls captured by a loopback stand-in of the Graph API, to which the
 channel's ``graph_url`` points fbmessenger.
 
-- In process (no model): the channel's blueprint (tests/test_telegram.ChannelServer) with a
+- In process (no model): the channel's blueprint (tests/fakes.ChannelServer) with a
   recording ``on_new_message``; forged calls get 403 and reach nothing.
 - ``stack``: Rasa with the trained model answers a German question (and a button tapped in
   Messenger, a postback) and an English one; a wrongly signed call changes no conversation.
@@ -17,24 +17,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-import yaml
 from rasa.shared.exceptions import RasaException
 
 from bot.plugins.facebook_channel import FacebookInput
 from bot.services import channels
-from bot.services.processes import free_port, wait_for
-from tests.stack import MODEL, ROOT, VENV_BIN, ActionServer
-from tests.test_telegram import ChannelServer
+from tests.fakes import ChannelServer, FakeGraphApi, FakeRocketChat
+from tests.stack import ROOT, running_rasa
 
 APP_SECRET = "3f1c0ffee-app-secret-for-the-tests"
 VERIFY = "gera-verify-token"
@@ -69,45 +64,6 @@ def signatures(body: bytes, secret: str = APP_SECRET) -> dict[str, str]:
             "Content-Type": "application/json"}
 
 
-class FakeGraphApi:
-    """A loopback Graph API: answers the Send API (``POST .../me/messages``) and records each
-    call's query (the page token) and JSON body."""
-
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                url = urlsplit(self.path)
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                api.calls.append({"path": url.path, "query": parse_qs(url.query),
-                                  "json": json.loads(body or b"{}")})
-                data = json.dumps({"recipient_id": "x", "message_id": "mid.1"}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}/v2.12"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def messages(self, psid: str | None = None) -> list[dict]:
-        """The messages sent (not the typing/seen sender actions), to ``psid`` if given."""
-        return [call["json"] for call in self.calls
-                if "message" in call["json"]
-                and (psid is None or call["json"]["recipient"]["id"] == psid)]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def text_of(messages: list[dict]) -> str:
     """The text a person reads: plain messages and button templates."""
     parts = []
@@ -119,9 +75,8 @@ def text_of(messages: list[dict]) -> str:
 
 @pytest.fixture(scope="module")
 def graph() -> Iterator[FakeGraphApi]:
-    api = FakeGraphApi()
-    yield api
-    api.close()
+    with FakeGraphApi() as api:
+        yield api
 
 
 @pytest.fixture(scope="module")
@@ -131,10 +86,9 @@ def facebook(graph: FakeGraphApi) -> Iterator[ChannelServer]:
            "FACEBOOK_PAGE_ACCESS_TOKEN": PAGE_TOKEN, "FACEBOOK_GRAPH_URL": graph.base}
     credentials, warnings = channels.build(ROOT / "credentials.yml", env)
     assert warnings == []
-    server = ChannelServer(FacebookInput.from_credentials(credentials[channels.FACEBOOK]),
-                           reply="Servicezeiten")
-    yield server
-    server.close()
+    with ChannelServer(FacebookInput.from_credentials(credentials[channels.FACEBOOK]),
+                       reply="Servicezeiten") as server:
+        yield server
 
 
 def forged(body: bytes) -> list[dict[str, str]]:
@@ -225,8 +179,7 @@ def test_subscription_check_needs_the_verify_token(facebook: ChannelServer) -> N
 
 
 def test_health_check_stays_open(facebook: ChannelServer) -> None:
-    answer = requests.get(f"{facebook.url}/", timeout=10)
-    assert answer.status_code == 200 and answer.json() == {"status": "ok"}
+    assert facebook.health() == (200, {"status": "ok"})
 
 
 @pytest.mark.parametrize("missing", ["verify", "secret", "page-access-token"])
@@ -246,53 +199,28 @@ class MessengerStack:
     read trackers, and the action server with the clock at ``NOW``."""
 
     def __init__(self, log_dir: Path) -> None:
-        from tests.test_rocketchat import TOKEN, FakeRocketChat
+        from tests.test_rocketchat import TOKEN
 
-        self.graph = FakeGraphApi()
-        self.chat = FakeRocketChat()
-        self.actions = ActionServer(log_dir)
-        self.actions.start(NOW)
-        self.port = free_port()
-        env = {"FACEBOOK_VERIFY": VERIFY, "FACEBOOK_SECRET": APP_SECRET,
-               "FACEBOOK_PAGE_ACCESS_TOKEN": PAGE_TOKEN, "FACEBOOK_GRAPH_URL": self.graph.base,
-               "ROCKETCHAT_USER": "gera_bot", "ROCKETCHAT_PASSWORD": "pw",
-               "ROCKETCHAT_SERVER_URL": self.chat.url, "ROCKETCHAT_WEBHOOK_TOKEN": TOKEN}
-        sections, warnings = channels.messenger_sections(env)
-        assert warnings == [] and set(sections) == {channels.FACEBOOK, channels.ROCKETCHAT}
-        credentials = log_dir / f"credentials-messengers-{self.port}.yml"
-        credentials.write_text(yaml.safe_dump({"rest": None, **sections}))
-        endpoints = log_dir / f"endpoints-messengers-{self.port}.yml"
-        endpoints.write_text(
-            f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions.port}/webhook"\n')
-        log = open(log_dir / f"rasa-messengers-{self.port}.log", "w")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(self.port),
-             "--credentials", str(credentials), "--endpoints", str(endpoints), "--enable-api"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            wait_for(f"http://127.0.0.1:{self.port}/webhooks/facebook/", 600, self.process)
-        except BaseException:
-            self.stop()
-            raise
+        with ExitStack() as started:
+            self.graph = started.enter_context(FakeGraphApi())
+            self.chat = started.enter_context(FakeRocketChat())
+            env = {"FACEBOOK_VERIFY": VERIFY, "FACEBOOK_SECRET": APP_SECRET,
+                   "FACEBOOK_PAGE_ACCESS_TOKEN": PAGE_TOKEN,
+                   "FACEBOOK_GRAPH_URL": self.graph.base,
+                   "ROCKETCHAT_USER": "gera_bot", "ROCKETCHAT_PASSWORD": "pw",
+                   "ROCKETCHAT_SERVER_URL": self.chat.url, "ROCKETCHAT_WEBHOOK_TOKEN": TOKEN}
+            sections, warnings = channels.messenger_sections(env)
+            assert warnings == [] and set(sections) == {channels.FACEBOOK, channels.ROCKETCHAT}
+            self.rasa, _ = started.enter_context(running_rasa(
+                log_dir, NOW, name="rasa-messengers", credentials={"rest": None, **sections},
+                enable_api=True, ready="/webhooks/facebook/", seconds=600))
+            self.started = started.pop_all()  # all running: stopped by stop()
 
     def url(self, channel: str) -> str:
-        return f"http://127.0.0.1:{self.port}/webhooks/{channel}/webhook"
-
-    def conversation(self, sender_id: str) -> list[tuple[str, str | None]]:
-        """The user and bot turns of a conversation in Rasa's tracker."""
-        answer = requests.get(f"http://127.0.0.1:{self.port}/conversations/{sender_id}/tracker",
-                              timeout=30)
-        answer.raise_for_status()
-        return [(e["event"], e.get("text")) for e in answer.json()["events"]
-                if e["event"] in ("user", "bot")]
+        return f"{self.rasa.url}/webhooks/{channel}/webhook"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=60)
-        self.actions.stop()
-        self.graph.close()
-        self.chat.close()
+        self.started.close()
 
 
 _STACK: MessengerStack | None = None
@@ -302,7 +230,7 @@ def messenger_stack(request: pytest.FixtureRequest, stack_dir: Path) -> Messenge
     """The one MessengerStack of the test session, started by the first module that needs
     it and stopped when the session ends."""
     global _STACK
-    if _STACK is None or _STACK.process.poll() is not None:
+    if _STACK is None or _STACK.rasa.process.poll() is not None:
         _STACK = MessengerStack(stack_dir)
         request.session.addfinalizer(_STACK.stop)
     return _STACK
@@ -351,7 +279,7 @@ def test_english_question(messengers: MessengerStack) -> None:
 def test_wrongly_signed_call_changes_no_conversation(messengers: MessengerStack) -> None:
     psid = "2400000000000003"
     assert post_signed(messengers, event(psid, "Hallo")).status_code == 200
-    before = messengers.conversation(psid)
+    before = messengers.rasa.turns(psid)
     calls = len(messengers.graph.calls)
     body = webhook_body(event(psid, "Wann ist der nächste Rundgang?", mid="m_9"))
     for headers in forged(body):
@@ -359,4 +287,4 @@ def test_wrongly_signed_call_changes_no_conversation(messengers: MessengerStack)
                                  timeout=60)
         assert response.status_code == 403
     assert messengers.graph.calls[calls:] == []
-    assert messengers.conversation(psid) == before
+    assert messengers.rasa.turns(psid) == before

@@ -32,6 +32,20 @@ def unanswered_log(monkeypatch) -> Log:
     return log
 
 
+class Contact:
+    """The office's contact record, as the answers read it."""
+
+    office_de = office_en = "Amt"
+    email, phone, street, postcode, city, head = "e@x", "1", "s", "p", "c", "h"
+
+
+class ContactRepository:
+    """Stands in for the knowledge base: its contact record, nothing else."""
+
+    def contact(self) -> Contact:
+        return Contact()
+
+
 def tracker(language: str, ranking: list[dict] | None = None) -> Tracker:
     latest = {"text": "hm", "intent": {"name": "nlu_fallback"},
               "intent_ranking": ranking or []}
@@ -83,14 +97,6 @@ def test_a_follow_up_without_context_is_asked_back(intent):
 
 def test_last_stage_gives_contact_logs_the_question_and_offers_a_request(monkeypatch,
                                                                         unanswered_log):
-    class Contact:
-        office_de = office_en = "Amt"
-        email, phone, street, postcode, city, head = "e@x", "1", "s", "p", "c", "h"
-
-    class Repository:
-        def contact(self):
-            return Contact()
-
     class Status:
         is_open = False
         next_opening = None
@@ -99,7 +105,7 @@ def test_last_stage_gives_contact_logs_the_question_and_offers_a_request(monkeyp
         def status_at(self, *args):
             return Status()
 
-    monkeypatch.setattr(handoff, "repository", lambda: Repository())
+    monkeypatch.setattr(handoff, "repository", lambda: ContactRepository())
     monkeypatch.setattr(contact_request, "calendar", lambda: Calendar())
     dispatcher = CollectingDispatcher()
     ranking = [{"name": "nlu_fallback", "confidence": 0.6}, {"name": "tour_next"}]
@@ -215,14 +221,6 @@ def test_last_stage_with_the_database_down_logs_the_fault_not_the_message(monkey
 @pytest.mark.parametrize("missing", [None, []])
 def test_an_answer_lacking_its_record_is_the_honest_unknown_with_the_contact(missing,
                                                                              monkeypatch):
-    class Contact:
-        office_de = office_en = "Amt"
-        email, phone, street, postcode, city, head = "e@x", "1", "s", "p", "c", "h"
-
-    class Repository:
-        def contact(self):
-            return Contact()
-
     class Lacking(common.KnowledgeAction):
         topic = "tours"
 
@@ -233,7 +231,7 @@ def test_an_answer_lacking_its_record_is_the_honest_unknown_with_the_contact(mis
             common.on_file(missing)
             raise AssertionError("on_file let a missing record through")
 
-    monkeypatch.setattr(common, "repository", lambda: Repository())
+    monkeypatch.setattr(common, "repository", lambda: ContactRepository())
     dispatcher = CollectingDispatcher()
     events = asyncio.run(Lacking().run(dispatcher, tracker("en"), DOMAIN))
     assert [(m["response"], m["email"]) for m in dispatcher.messages] == [("utter_unknown",

@@ -13,20 +13,18 @@ import json
 import os
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from bot.kb import OfficeRecords
 from bot.kb.cli import load
-from bot.services.processes import free_port, wait_for
+from tests.fakes import Inbox, smtp_server
 from tests.kb_fixtures import KB_DIR
-from tests.stack import MODEL, ROOT, VENV_BIN, ActionServer, Conversation
+from tests.stack import ROOT, VENV_BIN, ActionServer, Conversation, RasaServer, running_rasa
 
 pytestmark = pytest.mark.stack
 
@@ -45,52 +43,9 @@ TOUR = {"de": ("Wann ist der nächste Rundgang?", "Treffpunkt"),
         "en": ("When is the next tour?", "Meeting point")}
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.envelopes: list = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd)
-        self.envelopes.append(envelope)
-        return "250 Message accepted"
-
-    def wait_for(self, count: int, timeout: float = 60) -> list:
-        deadline = time.monotonic() + timeout
-        while len(self.envelopes) < count and time.monotonic() < deadline:
-            time.sleep(0.2)
-        return self.envelopes
-
-
-class TrackedRasa:
-    """Rasa as tests/stack.py starts it, but with a SQL tracker store of its own (the report
-    reads it)."""
-
-    def __init__(self, log_dir: Path, actions_port: int, trackers: Path) -> None:
-        self.port = free_port()
-        self.endpoints = log_dir / "endpoints.yml"
-        self.endpoints.write_text(
-            f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-            f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {trackers}\n",
-            encoding="utf-8")
-        log = open(log_dir / f"rasa-{self.port}.log", "a")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(self.port),
-             "--endpoints", str(self.endpoints), "--credentials", str(ROOT / "credentials.yml")],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        wait_for(f"http://127.0.0.1:{self.port}/", 300, self.process)
-
-    @property
-    def webhook(self) -> str:
-        return f"http://127.0.0.1:{self.port}/webhooks/rest/webhook"
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=60)
-
-
 @dataclass
 class Stack:
-    rasa: TrackedRasa
+    rasa: RasaServer
     actions: ActionServer
     inbox: Inbox
     db_url: str
@@ -101,20 +56,12 @@ class Stack:
         if now != self.now:
             self.actions.start(now, self.actions.extra_env)
             self.now = now
-        conversation = Conversation(self.rasa)  # type: ignore[arg-type]
+        conversation = Conversation(self.rasa)
         self.conversations.append(conversation)
         return conversation
 
     def requests(self) -> list:
         return OfficeRecords(self.db_url).requests()
-
-
-class ActionServerWithEnv(ActionServer):
-    extra_env: dict[str, str]
-
-    def start(self, now: str | None = None, extra_env: dict[str, str] | None = None) -> None:
-        self.extra_env = extra_env or {}
-        super().start(now, self.extra_env)
 
 
 @pytest.fixture(scope="module")
@@ -123,26 +70,20 @@ def stack(trained_model, tmp_path_factory) -> Iterator[Stack]:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     db_url = f"sqlite:///{work / 'kb.sqlite3'}"
     load(KB_DIR, db_url)
-    inbox = Inbox()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    smtp.start()
-    env = {"SMARTCITY_DB_URL": db_url, "SMARTCITY_SMTP_HOST": "127.0.0.1",
-           "SMARTCITY_SMTP_PORT": str(smtp.port),
-           "SMARTCITY_SMTP_SENDER": "assistant@gera.example.org",
-           "SMARTCITY_SMTP_RECIPIENT": "office@gera.example.org"}
-    actions = ActionServerWithEnv(work)
-    rasa = None
+    # The report reads the conversations from a SQL tracker store of their own.
+    trackers = {"type": "SQL", "dialect": "sqlite", "db": str(work / "trackers.db")}
     try:
-        actions.start(FRIDAY_MORNING, env)
-        rasa = TrackedRasa(work, actions.port, work / "trackers.db")
-        yield Stack(rasa, actions, inbox, db_url)
+        with smtp_server() as (smtp, inbox):
+            env = {"SMARTCITY_DB_URL": db_url, "SMARTCITY_SMTP_HOST": "127.0.0.1",
+                   "SMARTCITY_SMTP_PORT": str(smtp.port),
+                   "SMARTCITY_SMTP_SENDER": "assistant@gera.example.org",
+                   "SMARTCITY_SMTP_RECIPIENT": "office@gera.example.org"}
+            with running_rasa(work, FRIDAY_MORNING, env, endpoints={"tracker_store": trackers},
+                              seconds=300) as (rasa, actions):
+                yield Stack(rasa, actions, inbox, db_url)
     finally:
         for log in work.glob("*.log"):
             shutil.copy(log, OUT_DIR / log.name)
-        if rasa is not None:
-            rasa.stop()
-        actions.stop()
-        smtp.stop()
 
 
 def test_a_person_asked_for_then_a_request_with_consent_in_german(stack):

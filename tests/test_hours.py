@@ -1,21 +1,17 @@
 """Opening-hours arithmetic with the published hours (Mon-Thu 9-17, Fri 9-15), and the office
 actions when no opening can be named (no hours on file, a long closure)."""
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-import yaml
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common, hours
-from bot import ROOT
 from bot.kb.cli import load
 from bot.logic.clock import BERLIN
 from bot.logic.hours import HOURS_UNKNOWN, SEARCH_DAYS, OfficeCalendar, holiday_name
+from tests.action_replies import one_reply
 from tests.kb_fixtures import copy_kb, edit, sqlite_url
 
 
@@ -127,7 +123,6 @@ def test_a_closure_longer_than_the_search_has_no_next_opening():
 
 
 # The actions against a knowledge base loaded from a temporary copy of data/kb.
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 CONTACT = ("smartcity@gera.de", "0365 838-1200")  # from data/kb/contact.yml
 
 
@@ -150,16 +145,7 @@ def _fresh_repository():
 def reply(action, text: str, language: str, now: str,
           monkeypatch: pytest.MonkeyPatch) -> tuple[dict, str]:
     """(the one message the action sent, its text rendered from domain.yml)."""
-    monkeypatch.setenv("SMARTCITY_NOW", now)
-    latest = {"text": text, "intent": {"name": "hours_day"}, "entities": []}
-    tracker = Tracker("t", {"language": language}, latest, [], False, None, {}, "")
-    dispatcher = CollectingDispatcher()
-    asyncio.run(action.run(dispatcher, tracker, DOMAIN))
-    assert len(dispatcher.messages) == 1, dispatcher.messages
-    message = dispatcher.messages[0]
-    variables = {key: value for key, value in message.items()
-                 if isinstance(value, str) and key != "response"}
-    return message, common.phrase(DOMAIN, message["response"], language, **variables)
+    return one_reply(action, language, now, monkeypatch, intent="hours_day", text=text)
 
 
 def no_hours(document: dict) -> None:

@@ -302,11 +302,12 @@ def test_dropped_fields_are_unknown(tmp_path: Path) -> None:
     edit(kb, "tours.yml", lambda d: d["tours"][0].update(notes_de="Bitte pünktlich"))
     assert errors_of(kb) == [
         f'{kb}/projects.yml: projects[9] (key "solar-street-lights"): field "place": '
-        "unknown field (expected one of: key, kind, number, name_de, name_en, synonyms, "
-        "description_de, description_en, status_de, status_en, links, source, as_of, note)",
+        "unknown field (expected one of: key, kind, number, name_de, name_en, name_easy, "
+        "synonyms, description_de, description_en, description_easy, status_de, status_en, "
+        "status_easy, links, source, as_of, note)",
         f'{kb}/tours.yml: tours[0] (key "tour-2023-06-10"): field "notes_de": '
         "unknown field (expected one of: key, date, start, end, mode, meeting_point_de, "
-        "meeting_point_en, source, as_of)",
+        "meeting_point_en, meeting_point_easy, source, as_of)",
     ]
 
 

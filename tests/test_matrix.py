@@ -58,7 +58,7 @@ from bot.plugins.matrix_channel import (
 from bot.plugins.nlu_choice import chosen_button
 from bot.services import channels
 from bot.services.processes import free_port, wait_for
-from tests.stack import MODEL, ROOT, VENV_BIN, ActionServer
+from tests.stack import ROOT, RasaServer, running_rasa, stop_process
 
 ASSISTANT = "@assistent:gera.test"
 CITIZEN = "@buerger:gera.test"
@@ -478,9 +478,7 @@ class Homeserver:
         wait_for(f"{self.url}/_matrix/client/versions", 120, self.process)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=60)
+        stop_process(self.process)
         self.process = None
 
     def register(self, localpart: str, password: str) -> str:
@@ -707,30 +705,9 @@ class AssistantProcess:
     """Rasa with the trained model and the Matrix channel (plus --enable-api, to read the
     conversation's slots), its tracker store a SQLite file, and the action server."""
 
-    def __init__(self, homeserver: Homeserver, user_id: str, password: str, work: Path,
-                 log_dir: Path) -> None:
-        self.actions = ActionServer(log_dir)
-        self.actions.start(NOW)
-        self.port = free_port()
-        credentials = work / "credentials.yml"
-        credentials.write_text(yaml.safe_dump({
-            "rest": None,
-            channels.MATRIX: {"homeserver": homeserver.url, "user_id": user_id,
-                              "password": password, "state_dir": str(work / "matrix")},
-        }))
-        endpoints = work / "endpoints.yml"
-        endpoints.write_text(yaml.safe_dump({
-            "action_endpoint": {"url": f"http://127.0.0.1:{self.actions.port}/webhook"},
-            "tracker_store": {"type": "SQL", "dialect": "sqlite",
-                              "db": str(work / "trackers.db")},
-        }))
-        log = open(log_dir / f"rasa-matrix-{self.port}.log", "w")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(self.port),
-             "--credentials", str(credentials), "--endpoints", str(endpoints), "--enable-api"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        health = f"http://127.0.0.1:{self.port}/webhooks/matrix/"
-        wait_for(health, 600, self.process)
+    def __init__(self, rasa: RasaServer) -> None:
+        self.rasa = rasa
+        health = f"{rasa.url}/webhooks/matrix/"
         deadline = time.monotonic() + 120
         while not requests.get(health, timeout=10).json()["synced"]:
             assert time.monotonic() < deadline, "the Matrix channel did not sync"
@@ -739,31 +716,28 @@ class AssistantProcess:
     def slots(self, sender_id: str) -> dict[str, Any]:
         # as it is: Rasa does not decode the id in the path (conversation_id() keeps it
         # to characters a URL carries unencoded)
-        answer = requests.get(f"http://127.0.0.1:{self.port}/conversations/{sender_id}/tracker",
-                              timeout=30)
-        answer.raise_for_status()
-        tracker = answer.json()
+        tracker = self.rasa.tracker(sender_id)
         assert tracker["sender_id"] == sender_id
         assert any(event["event"] == "user" for event in tracker["events"]), "no such tracker"
         return tracker["slots"]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=60)
-        self.actions.stop()
 
 
 @pytest.fixture(scope="module")
 def assistant(trained_model: str, homeserver: Homeserver, stack_dir: Path,
               tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, AssistantProcess]]:
-    user_id = homeserver.register("assistent", "assistent-password")
-    process = AssistantProcess(homeserver, user_id, "assistent-password",
-                               tmp_path_factory.mktemp("assistant"), stack_dir / "matrix")
-    try:
-        yield user_id, process
-    finally:
-        process.stop()
+    password = "assistent-password"
+    user_id = homeserver.register("assistent", password)
+    work = tmp_path_factory.mktemp("assistant")
+    credentials = {
+        "rest": None,
+        channels.MATRIX: {"homeserver": homeserver.url, "user_id": user_id,
+                          "password": password, "state_dir": str(work / "matrix")},
+    }
+    trackers = {"type": "SQL", "dialect": "sqlite", "db": str(work / "trackers.db")}
+    with running_rasa(stack_dir / "matrix", NOW, name="rasa-matrix", credentials=credentials,
+                      endpoints={"tracker_store": trackers}, enable_api=True,
+                      ready="/webhooks/matrix/", seconds=600) as (rasa, _):
+        yield user_id, AssistantProcess(rasa)
 
 
 @pytest.fixture(scope="module")

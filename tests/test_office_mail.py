@@ -27,30 +27,16 @@ from bot.logic.handoff import (
     email_address,
 )
 from bot.services.processes import free_port
+from tests import fakes
+from tests.fakes import Inbox
 
 QUESTION = "Wann wird der Sensor in der Hauptstraße eingebaut?"
 
 
-class Inbox:
-    """aiosmtpd handler that keeps every message it is given."""
-
-    def __init__(self) -> None:
-        self.envelopes: list = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd)
-        self.envelopes.append(envelope)
-        return "250 Message accepted"
-
-
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[Controller, Inbox]]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller, inbox
-    finally:
-        controller.stop()
+    with fakes.smtp_server() as server:
+        yield server
 
 
 @pytest.fixture

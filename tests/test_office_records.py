@@ -4,7 +4,6 @@ on SQLite and PostgreSQL; reloading the knowledge base keeps them; the staff com
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -12,24 +11,9 @@ from sqlalchemy import create_engine, inspect
 
 from bot.kb import KnowledgeBaseError, OfficeRecords
 from bot.kb.cli import load
-from bot.kb.database import dispose_engines
 from bot.kb.models import SCHEMA_VERSION, metadata, operational_metadata
 from bot.services.cli import main
-from tests.kb_fixtures import KB_DIR, PostgresServer, find_pg_bin
-
-
-@pytest.fixture(scope="module")
-def postgres_server() -> Iterator[PostgresServer]:
-    bin_dir = find_pg_bin()
-    if bin_dir is None:
-        pytest.fail("PostgreSQL server binaries not found: run scripts/test-deps.sh, "
-                    "or deselect with -m 'not postgres'")
-    server = PostgresServer(bin_dir)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
+from tests.kb_fixtures import KB_DIR, emptied_postgres_kb
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -37,13 +21,8 @@ def db_url(request, tmp_path, monkeypatch) -> str:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
     else:
-        server = request.getfixturevalue("postgres_server")
-        url = f"postgresql+psycopg2://postgres@127.0.0.1:{server.port}/kbtest"
-        dispose_engines()
-        engine = create_engine(url, future=True)
-        operational_metadata.drop_all(engine)
-        metadata.drop_all(engine)
-        engine.dispose()
+        url = emptied_postgres_kb(request.getfixturevalue("postgres_server"),
+                                  operational_metadata, metadata)
     monkeypatch.setenv("SMARTCITY_DB_URL", url)
     return url
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import re
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -24,7 +23,6 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import read_endpoint_config
-from sqlalchemy import create_engine
 
 from bot.kb import OfficeRecords
 from bot.kb.models import operational_metadata
@@ -32,7 +30,7 @@ from bot.logic.clock import BERLIN
 from bot.logic.report import UnansweredGroup, conversations, figures
 from bot.services.cli import main
 from bot.services.report import collect, render_html, write_report
-from tests.kb_fixtures import PostgresServer, find_pg_bin
+from tests.kb_fixtures import emptied_postgres_kb
 
 D0, D1, D2 = date(2024, 3, 3), date(2024, 3, 4), date(2024, 3, 5)
 SQLITE_ENDPOINTS = "tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: var/trackers.db\n"
@@ -108,20 +106,6 @@ CONVERSATIONS = {
 }
 
 
-@pytest.fixture(scope="module")
-def postgres_server() -> Iterator[PostgresServer]:
-    bin_dir = find_pg_bin()
-    if bin_dir is None:
-        pytest.fail("PostgreSQL server binaries not found: run scripts/test-deps.sh, "
-                    "or deselect with -m 'not postgres'")
-    server = PostgresServer(bin_dir)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def stores(request, tmp_path, monkeypatch) -> tuple[Path, str]:
     """(endpoints file naming the tracker store, knowledge-base URL), both empty."""
@@ -134,13 +118,7 @@ def stores(request, tmp_path, monkeypatch) -> tuple[Path, str]:
     else:
         server = request.getfixturevalue("postgres_server")
         endpoints.write_text(POSTGRES_ENDPOINTS.format(port=server.port), encoding="utf-8")
-        url = f"postgresql+psycopg2://postgres@127.0.0.1:{server.port}/kbtest"
-        from bot.kb.database import dispose_engines
-
-        dispose_engines()
-        engine = create_engine(url, future=True)
-        operational_metadata.drop_all(engine)
-        engine.dispose()
+        url = emptied_postgres_kb(server, operational_metadata)
     monkeypatch.setenv("SMARTCITY_DB_URL", url)
     store = TrackerStore.create(read_endpoint_config(str(endpoints), "tracker_store"),
                                 Domain.empty())

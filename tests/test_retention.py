@@ -26,7 +26,6 @@ from sqlalchemy.engine import make_url
 
 from bot import ROOT
 from bot.kb import OfficeRecords
-from bot.kb.database import dispose_engines
 from bot.kb.models import operational_metadata
 from bot.services import retention
 from bot.services.cli import main
@@ -40,26 +39,11 @@ from bot.services.retention import (
     retention_days,
     tracker_store_url,
 )
-from tests.kb_fixtures import PostgresServer, find_pg_bin
+from tests.kb_fixtures import PostgresServer, emptied_postgres_kb
 
 DAY = 86400
 NOW = time.time()
 EVENTS = SQLTrackerStore.SQLEvent.__table__
-
-
-@pytest.fixture(scope="module")
-def postgres_server() -> Iterator[PostgresServer]:
-    """A private PostgreSQL cluster for this module (tests/kb_fixtures.py)."""
-    bin_dir = find_pg_bin()
-    if bin_dir is None:
-        pytest.fail("PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin/initdb): "
-                    "run scripts/test-deps.sh, or deselect with -m 'not postgres'")
-    server = PostgresServer(bin_dir)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
 
 
 SQLITE_ENDPOINTS = """\
@@ -109,12 +93,7 @@ def endpoints(request: pytest.FixtureRequest, tmp_path: Path,
         monkeypatch.setenv("RETENTION_TEST_PG_USER", "postgres")
         path.write_text(POSTGRES_ENDPOINTS, encoding="utf-8")
         # The knowledge base on the same server, as a PostgreSQL deployment has it.
-        url = f"postgresql+psycopg2://postgres@127.0.0.1:{server.port}/kbtest"
-        monkeypatch.setenv("SMARTCITY_DB_URL", url)
-        dispose_engines()
-        engine = create_engine(url, future=True)
-        operational_metadata.drop_all(engine)
-        engine.dispose()
+        monkeypatch.setenv("SMARTCITY_DB_URL", emptied_postgres_kb(server, operational_metadata))
     return path
 
 

@@ -1,8 +1,8 @@
 """Rocket.Chat channel (bot/plugins/rocketchat_channel.py) without internet: a local fake
 Rocket.Chat REST API records the bot's log-ins and posted messages.
 
-- In process (no model): its Sanic blueprint as Rasa mounts it (tests/test_telegram.
-  ChannelServer, a recording ``on_new_message`` in place of Rasa's agent). A call without the
+- In process (no model): its Sanic blueprint as Rasa mounts it (tests/fakes.ChannelServer,
+  a recording ``on_new_message`` in place of Rasa's agent). A call without the
   webhook token gets 403 and reaches nothing: Rasa would change no tracker and post no reply.
 - ``stack``: Rasa with the trained model (the Rasa of tests/test_facebook.messenger_stack,
   which serves both messengers) answers outgoing-webhook calls in German and English through
@@ -11,10 +11,7 @@ Rocket.Chat REST API records the bot's log-ins and posted messages.
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +20,7 @@ import requests
 from rasa.shared.exceptions import RasaException
 
 from bot.plugins.rocketchat_channel import RocketChatInput
-from tests.test_telegram import ChannelServer, parse_form
+from tests.fakes import ChannelServer, FakeRocketChat
 
 if TYPE_CHECKING:
     from tests.test_facebook import MessengerStack
@@ -54,49 +51,10 @@ LIVECHAT = {
 }
 
 
-class FakeRocketChat:
-    """A local Rocket.Chat REST API: answers login and chat.postMessage, records calls."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, str]]] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                method = self.path.removeprefix("/api/v1/")
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                server.calls.append((method, parse_form(self.headers.get("Content-Type", ""),
-                                                        body)))
-                result: dict = {"success": True}
-                if method == "login":
-                    result = {"status": "success", "data": {"authToken": "t", "userId": "b"}}
-                data = json.dumps(result).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def posted(self) -> list[dict[str, str]]:
-        return [fields for method, fields in self.calls if method == "chat.postMessage"]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture(scope="module")
 def fake_chat() -> Iterator[FakeRocketChat]:
-    chat = FakeRocketChat()
-    yield chat
-    chat.close()
+    with FakeRocketChat() as chat:
+        yield chat
 
 
 @pytest.fixture(scope="module")
@@ -105,9 +63,8 @@ def rocketchat(fake_chat: FakeRocketChat) -> Iterator[ChannelServer]:
     channel = RocketChatInput.from_credentials({
         "user": BOT_USER, "password": "pw", "server_url": fake_chat.url, "webhook_token": TOKEN,
     })
-    server = ChannelServer(channel, reply="Servicezeiten")
-    yield server
-    server.close()
+    with ChannelServer(channel, reply="Servicezeiten") as server:
+        yield server
 
 
 def outgoing(**changes: object) -> dict:
@@ -146,8 +103,7 @@ def test_forged_call_is_refused_unprocessed(
 
 
 def test_health_check_stays_open(rocketchat: ChannelServer) -> None:
-    response = requests.get(f"{rocketchat.url}/", timeout=10)
-    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    assert rocketchat.health() == (200, {"status": "ok"})
 
 
 def test_outgoing_webhook_with_the_token_is_processed_and_answered(
@@ -209,7 +165,7 @@ def test_outgoing_webhook_is_answered_in_the_room(
     assert replies and {reply["roomId"] for reply in replies} == {room}
     text = "\n".join(reply["text"] for reply in replies)
     assert all(part in text for part in wanted) and unwanted not in text, text
-    assert ("user", question) in rocketchat_rasa.conversation(room)
+    assert ("user", question) in rocketchat_rasa.rasa.turns(room)
 
 
 @pytest.mark.stack
@@ -221,5 +177,5 @@ def test_forged_call_changes_no_conversation(rocketchat_rasa: MessengerStack) ->
         response = requests.post(rocketchat_rasa.url("rocketchat"), json=payload, timeout=60)
         assert response.status_code == 403
     assert chat.calls[calls:] == []
-    assert rocketchat_rasa.conversation("ROOM_X") == []
-    assert rocketchat_rasa.conversation(LIVECHAT["_id"]) == []
+    assert rocketchat_rasa.rasa.turns("ROOM_X") == []
+    assert rocketchat_rasa.rasa.turns(LIVECHAT["_id"]) == []

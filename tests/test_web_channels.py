@@ -11,6 +11,7 @@ from bot.services import channels, web
 from tests.stack import ROOT
 
 SOCKETIO = "bot.plugins.socketio_channel.SocketIOInput"
+REST = "bot.plugins.rest_channel.RestInput"
 
 
 def test_serves_only_the_page_files() -> None:
@@ -76,16 +77,17 @@ def test_messengers_only_when_all_variables_are_set(tmp_path: Path) -> None:
         "FACEBOOK_VERIFY": "v",  # half-configured: stays off, with a warning
     }
     credentials, warnings = channels.build(ROOT / "credentials.yml", env)
-    assert list(credentials) == ["rest", SOCKETIO, channels.TELEGRAM]
+    assert list(credentials) == [REST, SOCKETIO, channels.TELEGRAM]
     assert credentials[channels.TELEGRAM] == {
         "access_token": "1:abc", "verify": "gera_bot",
         "webhook_url": "https://bot.gera.de/webhooks/telegram/webhook",
         "secret_token": "s3cret_-token",
     }
-    assert warnings == ["facebook is off: FACEBOOK_SECRET, FACEBOOK_PAGE_ACCESS_TOKEN not set"]
+    assert warnings == [
+        f"{channels.FACEBOOK} is off: FACEBOOK_SECRET, FACEBOOK_PAGE_ACCESS_TOKEN not set"]
     out = tmp_path / "credentials.yml"
     channels.main([str(ROOT / "credentials.yml"), str(out)])
-    assert set(yaml.safe_load(out.read_text())) == {"rest", SOCKETIO}
+    assert set(yaml.safe_load(out.read_text())) == {REST, SOCKETIO}
     assert out.stat().st_mode & 0o777 == 0o600
 
 
@@ -103,7 +105,7 @@ def test_messenger_without_its_webhook_secret_stays_off() -> None:
     env = {**TELEGRAM_ENV, **ROCKETCHAT_ENV,
            "TELEGRAM_SECRET_TOKEN": "", "ROCKETCHAT_WEBHOOK_TOKEN": " "}
     credentials, warnings = channels.build(ROOT / "credentials.yml", env)
-    assert list(credentials) == ["rest", SOCKETIO]
+    assert list(credentials) == [REST, SOCKETIO]
     assert warnings == [f"{channels.TELEGRAM} is off: TELEGRAM_SECRET_TOKEN not set",
                         f"{channels.ROCKETCHAT} is off: ROCKETCHAT_WEBHOOK_TOKEN not set"]
 
@@ -130,7 +132,7 @@ def test_written_messenger_sections_start_their_channels() -> None:
 
 def test_committed_credentials_hold_no_secrets() -> None:
     committed = yaml.safe_load((ROOT / "credentials.yml").read_text())
-    assert set(committed) == {"rest", "bot.plugins.socketio_channel.SocketIOInput"}
+    assert set(committed) == {REST, SOCKETIO}
     keys = {key for section in committed.values() if section for key in section}
     assert not keys & {"access_token", "secret", "password", "page-access-token", "jwt_key",
                        "secret_token", "webhook_token"}
