@@ -65,13 +65,15 @@ lookups: $(STAMP)
 
 # Rasa writes the archive into a private directory; only a finished model is moved to
 # $(MODEL) (a rename), so an interrupted training never leaves a half-written model there.
+# The model is dated with the training's start, so an input edited during training is newer
+# and the next make trains again.
 $(MODEL): $(TRAINING_FILES) $(LOOKUPS) var/spacy-model.txt | spacy
 	@echo ">> training the Rasa model (inputs changed or no model yet)"
 	@start=$$(date +%s); out=$(dir $(MODEL)).training-$$$$; \
 	rm -rf $(dir $(MODEL)).training-*; mkdir -p $$out; \
 	$(RASA) train --data $(RASA_DATA) --config config.yml --domain domain.yml \
 	  --fixed-model-name smartcity --out $$out && mv -f $$out/smartcity.tar.gz $(MODEL) && \
-	touch $(MODEL) && echo ">> trained in $$(( $$(date +%s) - start ))s"; \
+	touch -d @$$start $(MODEL) && echo ">> trained in $$(( $$(date +%s) - start ))s"; \
 	status=$$?; rm -rf $$out; exit $$status
 
 train: setup $(MODEL)
