@@ -18,9 +18,12 @@ ACCURACY_FLOOR = 0.8
 # final-intent accuracy and fallback share on the in-scope set, wrong answers (SMARTCity
 # facts) on the out-of-scope set.
 SCOPE_FLOORS = {
-    # measured 0.811 / 0.114 / 0.055 (de) and 0.817 / 0.091 / 0.059 (en) on 2026-11-30
-    "de": {"inscope_accuracy": 0.78, "fallback_share": 0.14, "oos_wrong_rate": 0.08},
-    "en": {"inscope_accuracy": 0.79, "fallback_share": 0.12, "oos_wrong_rate": 0.08},
+    # Measured on 2026-11-30 over three trainings whose data differed by a few examples:
+    # de 0.777-0.811 / 0.114-0.149 / 0.042-0.055, en 0.811-0.829 / 0.080-0.109 / 0.044-0.063.
+    # A few edited examples move these by up to 0.035 (training noise), so each floor sits
+    # about 0.02 beyond the worst of those runs: it catches a real regression, not noise.
+    "de": {"inscope_accuracy": 0.75, "fallback_share": 0.17, "oos_wrong_rate": 0.08},
+    "en": {"inscope_accuracy": 0.79, "fallback_share": 0.13, "oos_wrong_rate": 0.08},
 }
 
 
