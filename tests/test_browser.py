@@ -50,6 +50,7 @@ class RunScript:
             ACTIONS_PORT=str(self.actions_port),
             WEB_PORT=str(self.web_port),
             WEB_ORIGIN=f"http://localhost:{self.web_port}",
+            SMARTCITY_CONSOLE_PORT=str(free_port()),
             SMARTCITY_RETENTION_DAYS=str(RETENTION_DAYS),
         )
         for name in ("WEB_HOST", "SMARTCITY_ALLOWED_HOSTS", "RASA_PUBLIC_URL"):

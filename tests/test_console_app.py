@@ -5,8 +5,7 @@ does the acceptance list in Chromium; these pin the rules one by one."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 import yaml
@@ -19,7 +18,15 @@ from bot.kb.records import SECTIONS
 from bot.kb.staff import StaffRecords
 from bot.logic.clock import BERLIN
 from bot.services.cli import main
-from tests.console_fixtures import MAX_FAILED, PASSWORD, login, post, token
+from tests.console_fixtures import (
+    MAX_FAILED,
+    PASSWORD,
+    log_questions,
+    login,
+    post,
+    save_conversation,
+    token,
+)
 
 SAMPLE_PARAMS = {"number": "1", "language": "de", "name": "summary", "section": "tours",
                  "key": "tour-2023-06-10"}
@@ -146,21 +153,6 @@ def test_security_headers_and_hosts(site):
     assert hostile.status_code == 400 and "evil" not in hostile.text
 
 
-def save_conversation(endpoints, sender: str, turns: list[tuple[str, str]], start: float) -> None:
-    from rasa.core.tracker_store import TrackerStore
-    from rasa.shared.core.domain import Domain
-    from rasa.shared.core.events import BotUttered, UserUttered
-    from rasa.shared.core.trackers import DialogueStateTracker
-    from rasa.utils.endpoints import read_endpoint_config
-
-    store = TrackerStore.create(read_endpoint_config(str(endpoints), "tracker_store"),
-                                Domain.empty())
-    events = [UserUttered(text, timestamp=start + i, message_id=f"{sender}-{i}") if who == "user"
-              else BotUttered(text, timestamp=start + i) for i, (who, text) in enumerate(turns)]
-    asyncio.run(store.save(DialogueStateTracker.from_events(sender, events)))
-    store.engine.dispose()
-
-
 def test_a_request_in_full_with_its_redacted_conversation_and_marked_done(site):
     created = datetime.now(timezone.utc)
     save_conversation(site.endpoints, "web-42", [
@@ -191,25 +183,6 @@ def test_a_request_in_full_with_its_redacted_conversation_and_marked_done(site):
     assert "erika@example.org" in client.get("/requests?status=done").text
     entry = StaffRecords(site.db_url).audit_log()[0]
     assert (entry.who, entry.action, entry.target) == ("otto", "request marked done", "#1")
-
-
-def log_questions(url: str) -> dict[str, list[int]]:
-    office = OfficeRecords(url)
-    now = datetime.now(timezone.utc)
-    groups = {
-        "bike": ["Gibt es eine Fahrradtour durch Gera?", "gibt es eine fahrradtour durch gera",
-                 "Gibt es eine Fahrradtour durch Gera? Ruf mich an: 0171 2345678"],
-        "parking": ["Wo kann ich am Rathaus parken?", "wo kann ich am rathaus parken"],
-        "english": ["Is there a bike tour through Gera?"],
-    }
-    found: dict[str, list[int]] = {}
-    for offset, (name, texts) in enumerate(groups.items()):
-        for index, text in enumerate(texts):
-            language = "en" if name == "english" else "de"
-            question = office.log_unanswered(text=text, kind="fallback", language=language,
-                                             asked=now - timedelta(hours=offset, minutes=index))
-            found.setdefault(name, []).append(question.id)
-    return found
 
 
 def label(client, ids: list[int], kind: str, intent: str = "") -> None:  # type: ignore[no-untyped-def]

@@ -9,11 +9,10 @@ from pathlib import Path
 from bot import ROOT
 from bot.console.settings import HOST_VARIABLE, ConsoleSettings, SettingsError, console_port
 
-#: At most this many requests at once (more get 503), idle connections closed after 5 s,
-#: request heads capped at 16 KiB (uvicorn's h11 limit).
+#: At most this many requests at once (more get 503), idle connections closed after 5 s;
+#: posted forms are limited in bot/console/forms.py.
 LIMIT_CONCURRENCY = 64
 KEEP_ALIVE_SECONDS = 5
-MAX_HEAD_BYTES = 16 * 1024
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -39,8 +38,10 @@ def main(argv: list[str] | None = None) -> None:
 
     uvicorn.run(create_app(settings), host=args.host, port=port, log_level="info",
                 limit_concurrency=LIMIT_CONCURRENCY, timeout_keep_alive=KEEP_ALIVE_SECONDS,
-                h11_max_incomplete_event_size=MAX_HEAD_BYTES, server_header=False,
-                proxy_headers=False)
+                server_header=False, proxy_headers=False,
+                # h11, and no WebSockets: the console needs none, and
+                # uvicorn's WebSocket support needs a newer `websockets` than Rasa 3.6 allows.
+                http="h11", ws="none")
 
 
 if __name__ == "__main__":
