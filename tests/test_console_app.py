@@ -5,6 +5,7 @@ does the acceptance list in Chromium; these pin the rules one by one."""
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timezone
 
 import pytest
@@ -141,6 +142,22 @@ def test_sessions_expire_end_on_logout_and_are_cookies_of_the_framework(site, mo
     again = site.logged_in("otto")
     monkeypatch.setattr(console_app, "MAX_SESSION_HOURS", 0)
     assert again.get("/requests", follow_redirects=False).status_code == 303
+
+
+def test_an_idle_session_expires(site, monkeypatch):
+    import itsdangerous.timed
+
+    client = site.logged_in("otto")
+    assert client.get("/requests", follow_redirects=False).status_code == 200
+    idle = site.settings.session_minutes * 60 + 5
+
+    class Later:  # the signature's clock, the idle time later
+        @staticmethod
+        def time() -> float:
+            return time.time() + idle
+
+    monkeypatch.setattr(itsdangerous.timed, "time", Later)
+    assert client.get("/requests", follow_redirects=False).status_code == 303
 
 
 def test_security_headers_and_hosts(site):

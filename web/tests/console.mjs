@@ -93,8 +93,8 @@ async function main() {
     const page = await context.newPage();
     page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
     page.on('console', (msg) => {
-      // 403 pages are expected below; the browser logs them as failed loads.
-      if (msg.type() === 'error' && !/status of 403/.test(msg.text())) problems.push(`console error: ${msg.text()}`);
+      // 401, 403, 404 and 422 pages are expected below; the browser logs them as failed loads.
+      if (msg.type() === 'error' && !/status of (401|403|404|422)/.test(msg.text())) problems.push(`console error: ${msg.text()}`);
     });
 
     // 1. Without a session every URL leads to the login page.
