@@ -216,6 +216,7 @@ def test_unanswered_groups_labelled_and_exported_as_training_files(site):
     page = client.get("/unanswered").text
     assert page.count('class="group"') == 3  # the similar questions share a group
     assert "noch keine" in page
+    assert "[phone]" in page and "2345678" not in page  # shown through the redaction again
     label(client, ids["bike"], "intent", "tour_next")
     label(client, ids["english"], "intent", "tour_next")
     label(client, ids["parking"], "missing_fact")

@@ -53,6 +53,7 @@ from bot.kb import OfficeRecords
 from bot.kb.records import StaffAccount
 from bot.kb.staff import StaffRecords
 from bot.logic.clock import BERLIN
+from bot.logic.redaction import redact
 from bot.services.web import parse_host, security_headers
 
 HERE = Path(__file__).parent
@@ -250,6 +251,8 @@ def routes() -> list[Route | Mount]:
 def create_app(settings: ConsoleSettings) -> Starlette:
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["berlin"] = BERLIN
+    # Citizens' text is stored redacted; shown through the redaction once more all the same.
+    templates.env.filters["redact"] = redact
     console = Console(
         settings=settings,
         accounts=Accounts(settings.db_url, settings.max_failed_logins, settings.lockout),

@@ -126,11 +126,11 @@ async function main() {
     // 3. An office user: requests, a form without its token, mark done, 403 on editor pages.
     const officeLogin = await login(page, 'otto', PASSWORD);
     if (new URL(page.url()).pathname !== '/requests') fail(`login did not lead to the requests: ${page.url()} ${officeLogin.status()}`);
+    await runAxe(page, 'requests');
+    await page.screenshot({ path: path.join(OUT_DIR, 'console-requests.png'), fullPage: true });
     await page.keyboard.press('Tab');
     if (!(await page.evaluate(() => document.activeElement.classList.contains('skip')))) fail('the first Tab does not reach the skip link');
     if (!(await focusIsVisible(page))) fail('focus on the skip link is not visible');
-    await runAxe(page, 'requests');
-    await page.screenshot({ path: path.join(OUT_DIR, 'console-requests.png'), fullPage: true });
 
     const forbidden = {};
     for (const editorPage of ['/kb', '/audit']) {
