@@ -12,17 +12,21 @@ from sqlalchemy import create_engine, inspect
 from bot.console.accounts import AccountError, Accounts, Outcome
 from bot.kb.cli import load
 from bot.kb.database import dispose_engines
-from bot.kb.models import console_metadata
+from bot.kb.models import console_metadata, metadata, operational_metadata
 from bot.kb.staff import StaffRecords
 from bot.services.cli import main
-from tests.kb_fixtures import KB_DIR
+from tests.kb_fixtures import KB_DIR, emptied_postgres_kb
 
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture
-def url(tmp_path, monkeypatch) -> str:
-    url = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def url(request, tmp_path, monkeypatch) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+    else:
+        url = emptied_postgres_kb(request.getfixturevalue("postgres_server"), console_metadata,
+                                  operational_metadata, metadata)
     monkeypatch.setenv("SMARTCITY_DB_URL", url)
     yield url
     dispose_engines()

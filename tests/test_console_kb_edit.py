@@ -19,12 +19,17 @@ from bot.kb.cli import load
 from bot.kb.database import dispose_engines, is_current
 from bot.kb.editing import edit_lock, save_record
 from bot.kb.loader import content_hash, load_directory
+from bot.kb.models import metadata
 from bot.kb.yamlfile import read_document
+from tests.kb_fixtures import emptied_postgres_kb
 
 
-@pytest.fixture
-def kb(tmp_path, monkeypatch) -> tuple[Path, str]:
-    url = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def kb(request, tmp_path, monkeypatch) -> tuple[Path, str]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+    else:
+        url = emptied_postgres_kb(request.getfixturevalue("postgres_server"), metadata)
     monkeypatch.setenv("SMARTCITY_DB_URL", url)
     directory = tmp_path / "kb"
     shutil.copytree(ROOT / "data" / "kb", directory)
