@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts the action server (5055), Rasa (5005: REST + socket.io + configured messengers) and
-# the web chat page (8080) in the foreground and stops them together on Ctrl-C. Called by
+# Starts the action server (5055), Rasa (5005: REST + socket.io + configured messengers), the
+# web chat page (8080) and the office console (SMARTCITY_CONSOLE_PORT, default 8090, declared in
+# bot/services/processes.py) in the foreground and stops them together on Ctrl-C. Called by
 # `make run` after set-up and training. A service that crashes is restarted with a growing
 # delay while the others keep serving (bot/services/processes.py).
 set -uo pipefail
@@ -57,8 +58,11 @@ export WEB_PORT RASA_PORT
 actions: .venv/bin/rasa run actions --actions actions --port $ACTIONS_PORT
 rasa: .venv/bin/rasa run --model models/smartcity.tar.gz --port $RASA_PORT --credentials $conf/credentials.yml --endpoints $conf/endpoints.yml --cors $WEB_ORIGIN $api
 web: .venv/bin/python -m bot.services.web --endpoints $conf/endpoints.yml
+console: .venv/bin/python -m bot.console --endpoints $conf/endpoints.yml
 PROCFILE
 )
+console_port=$(.venv/bin/python -c 'from bot.console.settings import console_port; print(console_port())') \
+    || stop 1
 .venv/bin/python -m bot.services.processes "$conf/Procfile" &
 supervisor=$!
 pids+=($supervisor)
@@ -79,6 +83,8 @@ cat <<MSG
    socket.io: http://localhost:$RASA_PORT/socket.io
    web chat:  http://localhost:$WEB_PORT/
    actions:   http://localhost:$ACTIONS_PORT/health
+   console:   http://localhost:$console_port/  (staff; accounts:
+              .venv/bin/python -m bot staff add NAME --role office|editor)
  A crashed service is restarted; Ctrl-C stops everything.
 ================================================================
 MSG

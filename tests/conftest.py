@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.console_fixtures import site  # noqa: F401  (the console tests' fixture)
 from tests.kb_fixtures import PostgresServer, find_pg_bin
 from tests.stack import MODEL, ROOT, ActionServer, Conversation, RasaServer
 

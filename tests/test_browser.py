@@ -40,6 +40,7 @@ class RunScript:
 
     def __init__(self, log: Path) -> None:
         self.rasa_port, self.actions_port, self.web_port = free_port(), free_port(), free_port()
+        self.console_port = free_port()
         env = dict(os.environ)
         env["SMARTCITY_NOW"] = NOW
         env.pop("SMARTCITY_PUBLIC_URL", None)  # the calendar links use the page's own address
@@ -50,6 +51,7 @@ class RunScript:
             ACTIONS_PORT=str(self.actions_port),
             WEB_PORT=str(self.web_port),
             WEB_ORIGIN=f"http://localhost:{self.web_port}",
+            SMARTCITY_CONSOLE_PORT=str(self.console_port),
             SMARTCITY_RETENTION_DAYS=str(RETENTION_DAYS),
         )
         for name in ("WEB_HOST", "SMARTCITY_ALLOWED_HOSTS", "RASA_PUBLIC_URL"):
@@ -111,6 +113,15 @@ def test_page_security_headers(running_stack: RunScript) -> None:
     assert "script-src *" not in hostile.headers["Content-Security-Policy"]
     listing = requests.get(running_stack.page_url + "vendor/", timeout=10)
     assert listing.status_code == 404
+
+
+def test_the_run_script_starts_the_office_console(running_stack: RunScript) -> None:
+    import requests
+
+    console = f"http://localhost:{running_stack.console_port}"
+    wait_for(f"{console}/login", 60, running_stack.process)
+    answer = requests.get(f"{console}/requests", allow_redirects=False, timeout=10)
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
 
 
 def test_chat_page_in_chromium(running_stack: RunScript) -> None:

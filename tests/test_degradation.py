@@ -547,7 +547,8 @@ def test_run_sh_restarts_a_crashed_service_and_keeps_the_others(
     env = {key: value for key, value in os.environ.items()
            if key not in ("SMARTCITY_NOW", "TELEGRAM_TOKEN", "FACEBOOK_VERIFY",
                           "ROCKETCHAT_USER", "RASA_API_TOKEN", "SMARTCITY_PROFILE")}
-    env.update(RASA_PORT=str(rasa_port), ACTIONS_PORT=str(actions_port), WEB_PORT=str(web_port))
+    env.update(RASA_PORT=str(rasa_port), ACTIONS_PORT=str(actions_port), WEB_PORT=str(web_port),
+               SMARTCITY_CONSOLE_PORT=str(free_port()))
     log = stack_dir / "run-supervised.log"
     run = subprocess.Popen([str(ROOT / "scripts" / "run.sh")], cwd=ROOT, env=env,
                            stdout=log.open("w"), stderr=subprocess.STDOUT,

@@ -23,6 +23,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "bot/kb": (*RASA, "bot.plugins", "bot.services", "actions", "tools"),
     "bot/plugins": (*DB, "bot.kb", "bot.services", "actions", "tools"),
     "bot/services": ("rasa_sdk", "bot.plugins", "actions", "tools"),
+    "bot/console": (*RASA, *DB, "bot.plugins", "actions", "tools"),
     "actions": ("rasa", *DB, "bot.plugins", "bot.services", "tools"),
 }
 # Where SQLAlchemy may be imported outside bot/kb: the retention purge works on Rasa's

@@ -356,7 +356,8 @@ def test_purge_removes_exactly_what_is_older_from_every_table(store, endpoints):
         office.log_unanswered(text=text, kind="fallback", language="de", asked=ago(asked))
 
     assert retention.purge_by_table(endpoints, days=30, now=NOW) == {
-        "tracker store events": 3, "contact requests": 1, "unanswered questions": 1}
+        "tracker store events": 3, "contact requests": 1, "unanswered questions": 1,
+        "unanswered question labels": 0}
     assert texts(store, "citizen-a") == ["new"]
     assert office_rows(office) == (["done lately", "open for long", "done just now"],
                                    ["asked 29 days ago"])

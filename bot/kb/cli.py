@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.kb import KnowledgeBaseError
 from bot.kb.database import database_url, is_current, store
+from bot.kb.editing import edit_lock
 from bot.kb.fields import WEEKDAYS
 from bot.kb.loader import DEFAULT_DIR, content_hash, load_directory, write_directory
 from bot.kb.records import SECTIONS, Fact, KnowledgeBase, Project
@@ -27,11 +28,12 @@ def load(
 ) -> str:
     """Validate ``directory`` and replace the database content; returns a one-line summary."""
     started = _time.monotonic()
-    digest = content_hash(directory)
-    if if_changed and is_current(digest, url):
-        return f"knowledge base unchanged ({digest[:12]}), nothing to load"
-    kb = load_directory(directory)
-    store(kb, digest, url)
+    with edit_lock(directory):  # not while the console saves an edit (bot/kb/editing.py)
+        digest = content_hash(directory)
+        if if_changed and is_current(digest, url):
+            return f"knowledge base unchanged ({digest[:12]}), nothing to load"
+        kb = load_directory(directory)
+        store(kb, digest, url)
     return (
         f"loaded {directory} into the knowledge base in {_time.monotonic() - started:.2f}s: "
         f"{counts(kb)}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import MetaData, create_engine, delete, insert, inspect, select
@@ -21,6 +22,7 @@ from bot.kb import KnowledgeBaseError
 from bot.kb.models import (
     SCHEMA_VERSION,
     TABLES,
+    console_metadata,
     meta_table,
     metadata,
     operational_metadata,
@@ -75,17 +77,19 @@ _operational_ready: set[str] = set()
 
 
 def ensure_operational_tables(url: str | None = None) -> Engine:
-    """The engine for ``url``, with the contact-request and unanswered-question tables created
-    if missing (once per process and URL). ``kb load`` never drops or empties them."""
+    """The engine for ``url``, with the tables outside the knowledge base (contact requests,
+    unanswered questions, the console's staff accounts, audit log and labels) created if
+    missing (once per process and URL). ``kb load`` never drops or empties them."""
     url = url or database_url()
     engine = get_engine(url)
     if url in _operational_ready:
         return engine
-    try:
-        operational_metadata.create_all(engine)
-    except SQLAlchemyError:
-        # Another process may have created them at the same moment: check once more.
-        operational_metadata.create_all(engine)
+    for tables in (operational_metadata, console_metadata):
+        try:
+            tables.create_all(engine)
+        except SQLAlchemyError:
+            # Another process may have created them at the same moment: check once more.
+            tables.create_all(engine)
     with _engines_lock:
         _operational_ready.add(url)
     return engine
@@ -129,11 +133,14 @@ def is_current(content_hash: str, url: str | None = None) -> bool:
     )
 
 
-def store(kb: KnowledgeBase, content_hash: str, url: str | None = None) -> None:
+def store(kb: KnowledgeBase, content_hash: str, url: str | None = None,
+          before_commit: Callable[[], None] | None = None) -> None:
     """Replace all content with ``kb`` in one transaction (a failure leaves the old content).
 
     Unless the database holds the current schema, every ``kb_`` table is dropped and the
-    tables are created anew first (rebuild-from-files policy).
+    tables are created anew first (rebuild-from-files policy). ``before_commit`` runs inside
+    the transaction after the new content is written: the console puts the edited file in
+    place there, so a file that cannot be written leaves the database as it was.
     """
     engine = get_engine(url)
     try:
@@ -160,6 +167,8 @@ def store(kb: KnowledgeBase, content_hash: str, url: str | None = None) -> None:
                     {"name": "content_hash", "value": content_hash},
                 ],
             )
+            if before_commit is not None:
+                before_commit()
     except SQLAlchemyError as exc:
         raise KnowledgeBaseError(
             f"{_safe(url)}: loading failed, nothing was changed: {exc}"

@@ -259,6 +259,37 @@ class EmailAddress(Text):
         return address
 
 
+# -- console records (staff accounts, audit log, labels) -----------------------------------------
+_ACCOUNT = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+
+
+class AccountName(str, Value):
+    """A staff member's login name: lower-case letters, digits, '.', '_' and '-'."""
+
+    @classmethod
+    def validate(cls, value: Any) -> str:
+        if not isinstance(value, str) or not _ACCOUNT.fullmatch(value):
+            raise ValueError(
+                f"malformed account name {show(value)} (1-64 lower-case letters, digits, '.', "
+                "'_' and '-', starting with a letter or digit)"
+            )
+        return value
+
+
+class StaffRole(Choice):
+    """*office*: requests, unanswered questions, report; *editor*: also the knowledge base."""
+
+    label = "role"
+    choices = ("office", "editor")
+
+
+class QuestionLabelKind(Choice):
+    """What staff say an unanswered question should have been."""
+
+    label = "label"
+    choices = ("intent", "out_of_scope", "missing_fact")
+
+
 def _impossible_date(year: int, month: int, day: int) -> str:
     """Why a well-formed YYYY-MM-DD is not a date."""
     if year < 1:

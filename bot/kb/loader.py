@@ -94,7 +94,7 @@ def load_directory(directory: Path | str = DEFAULT_DIR) -> KnowledgeBase:
         if section.many:
             found[section.name] = _list_section(document.get(section.name), section, file, errors)
         elif section.name in document:
-            found[section.name] = _record(section, document[section.name], file, None, errors)
+            found[section.name] = check_record(section, document[section.name], file, None, errors)
         else:
             found[section.name] = None
 
@@ -117,8 +117,10 @@ def _where(file: str, section: Section, index: int | None, raw: Any) -> str:
     return where
 
 
-def _record(section: Section, raw: Any, file: str, index: int | None, errors: list[str]) -> Any:
-    """One mapping checked by the record's pydantic model; None when it has errors."""
+def check_record(section: Section, raw: Any, file: str, index: int | None,
+                 errors: list[str]) -> Any:
+    """One mapping checked by the record's pydantic model; None when it has errors (appended
+    to ``errors``). The console's forms check a record with this too."""
     where = _where(file, section, index, raw)
     if not isinstance(raw, dict):
         errors.append(f"{where}: expected a mapping of fields, got {type_name(raw)}")
@@ -151,7 +153,7 @@ def _list_section(raw_list: Any, section: Section, file: str, errors: list[str])
     value_type = section.record.__pydantic_model__.__fields__[identity].type_
     seen: dict[Any, int] = {}
     for index, raw in enumerate(raw_list):
-        record = _record(section, raw, file, index, errors)
+        record = check_record(section, raw, file, index, errors)
         if record is None:
             continue
         marker = getattr(record, identity)
@@ -166,7 +168,8 @@ def _list_section(raw_list: Any, section: Section, file: str, errors: list[str])
     return tuple(records)
 
 
-def _section(record: type) -> Section:
+def section_of(record: type) -> Section:
+    """The section that holds records of this class."""
     return next(section for section in SECTIONS if section.record is record)
 
 
@@ -174,7 +177,7 @@ def _check_required_facts(
     documents: dict[str, dict[str, Any]], directory: Path, errors: list[str]
 ) -> None:
     """Every fact key the dialogue uses is there (counted even when the fact has errors)."""
-    section = _section(Fact)
+    section = section_of(Fact)
     facts = documents.get(section.file, {}).get(section.name)
     if not isinstance(facts, list):
         return  # reported as a missing or malformed section
@@ -189,7 +192,7 @@ def _check_projects(found: dict[str, Any], directory: Path, errors: list[str]) -
     """Numbers unique per kind; a surface form may name only one project (NLU synonyms)."""
     numbers: dict[tuple[str, int], str] = {}
     forms: dict[str, str] = {}
-    section = _section(Project)
+    section = section_of(Project)
     file = str(directory / section.file)
     for index, project in enumerate(found[section.name]):
         where = _where(file, section, index, {"key": project.key})

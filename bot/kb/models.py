@@ -23,12 +23,13 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeEngine
 
 from bot.kb import fields
-from bot.kb.records import OPERATIONAL_RECORDS, SECTIONS
+from bot.kb.records import CONSOLE_RECORDS, OPERATIONAL_RECORDS, SECTIONS
 
 # How each value type is stored (the first match along the type's bases). Text columns are
 # ``Text`` so long values are stored unchanged on SQLite and PostgreSQL; lists are JSON.
 STORED_AS: dict[type, TypeEngine] = {
     fields.Key: sa.String(fields.KEY_MAX_LENGTH),
+    fields.AccountName: sa.String(64),
     fields.Choice: sa.String(40),
     fields.Text: sa.Text(),
     fields.TextList: sa.JSON(),
@@ -117,11 +118,15 @@ def to_record(record: type, row: Mapping[str, Any]) -> Any:
 #: them. They are created when first used; a later change to these records needs a
 #: migration of its own, because their content cannot be rebuilt from files.
 operational_metadata = sa.MetaData()
+#: The console's tables (staff accounts, audit log, question labels): created and kept the
+#: same way, in a metadata of their own.
+console_metadata = sa.MetaData()
 
 
-def _operational_table(record: type) -> sa.Table:
+def _operational_table(record: type, meta: sa.MetaData) -> sa.Table:
     model_fields = record.__pydantic_model__.__fields__.values()  # type: ignore[attr-defined]
-    columns = []
+    unique = getattr(record, "unique", ())
+    columns: list[Any] = []
     for field in model_fields:
         if field.name == record.identity:  # type: ignore[attr-defined]
             columns.append(sa.Column(field.name, sa.Integer(), primary_key=True,
@@ -129,13 +134,16 @@ def _operational_table(record: type) -> sa.Table:
         else:
             stored_as = _stored_as(field.type_)
             columns.append(sa.Column(field.name, stored_as, nullable=field.allow_none,
-                                     index=isinstance(stored_as, sa.DateTime)))
-    return sa.Table(record.table, operational_metadata, *columns)  # type: ignore[attr-defined]
+                                     index=isinstance(stored_as, sa.DateTime),
+                                     unique=field.name in unique))
+    return sa.Table(record.table, meta, *columns)  # type: ignore[attr-defined]
 
 
-#: operational record class -> its table.
+#: operational and console record class -> its table.
 OPERATIONAL_TABLES: dict[type, sa.Table] = {
-    record: _operational_table(record) for record in OPERATIONAL_RECORDS
+    **{record: _operational_table(record, operational_metadata)
+       for record in OPERATIONAL_RECORDS},
+    **{record: _operational_table(record, console_metadata) for record in CONSOLE_RECORDS},
 }
 
 

@@ -10,7 +10,7 @@ event timestamps (the report puts them side by side) and with the retention purg
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
@@ -42,8 +42,9 @@ def _validated(record: type[R], values: dict[str, Any]) -> R:
     return record(**checked)
 
 
-class OfficeRecords:
-    """Contact requests and unanswered questions at ``url`` (default: :func:`database_url`)."""
+class OperationalTables:
+    """Short sessions on the tables outside the knowledge base at ``url`` (default:
+    :func:`database_url`); subclasses hold the queries of one concern."""
 
     def __init__(self, url: str | None = None) -> None:
         self.url = url or database_url()
@@ -77,6 +78,10 @@ class OfficeRecords:
                     for row in session.execute(statement)]
 
         return self._session(work)
+
+
+class OfficeRecords(OperationalTables):
+    """Contact requests and unanswered questions."""
 
     # -- contact requests -------------------------------------------------------------------
     def add_request(self, *, question: str, email: str, language: str, sender_id: str,
@@ -133,6 +138,12 @@ class OfficeRecords:
                    until: datetime | None = None) -> list[UnansweredQuestion]:
         table = OPERATIONAL_TABLES[UnansweredQuestion]
         return self._select(UnansweredQuestion, *_between(table.c.asked, since, until),
+                            order="asked")
+
+    def unanswered_by_id(self, numbers: Iterable[int]) -> list[UnansweredQuestion]:
+        """The questions with these numbers that are still stored, oldest first."""
+        table = OPERATIONAL_TABLES[UnansweredQuestion]
+        return self._select(UnansweredQuestion, table.c.id.in_(sorted(set(numbers))),
                             order="asked")
 
 

@@ -23,6 +23,7 @@ from pydantic import Extra, validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from bot.kb.fields import (
+    AccountName,
     ClockTime,
     Day,
     EmailAddress,
@@ -31,7 +32,9 @@ from bot.kb.fields import (
     Moment,
     Number,
     ProjectKind,
+    QuestionLabelKind,
     RequestStatus,
+    StaffRole,
     Text,
     TextList,
     TourMode,
@@ -318,3 +321,75 @@ class UnansweredQuestion:
 
 
 OPERATIONAL_RECORDS: tuple[type, ...] = (ContactRequest, UnansweredQuestion)
+
+
+# -- console records ------------------------------------------------------------------------------
+# Written by the office console (bot/console) and ``python -m bot staff``: accounts, the audit
+# log and the labels staff give unanswered questions. Tables of their own metadata
+# (bot/kb/models.py: ``console_metadata``), created when first used; ``kb load`` never
+# touches them. ``unique`` names the columns no two rows may share.
+
+
+@record
+class StaffAccount:
+    """A member of staff who may log in to the console; the password only as an argon2 hash.
+
+    ``session_epoch`` grows on logout, password change and lockout: a session remembers the
+    epoch it was issued in, so a copied session cookie stops working then too.
+    """
+
+    identity: ClassVar[str | None] = "id"
+    table: ClassVar[str] = "console_staff"
+    unique: ClassVar[tuple[str, ...]] = ("name",)
+
+    id: Number | None = None
+    name: AccountName
+    role: StaffRole
+    password_hash: Text
+    created: Moment
+    failed_logins: Number = 0
+    locked_until: Moment | None = None
+    session_epoch: Number = 0
+    last_login: Moment | None = None
+
+
+@record
+class AuditEntry:
+    """One change made through the console or the staff command: who, when, what.
+
+    Never holds citizens' text: requests and questions are named by their number.
+    """
+
+    identity: ClassVar[str | None] = "id"
+    table: ClassVar[str] = "console_audit"
+
+    id: Number | None = None
+    at: Moment
+    who: Text
+    action: Text
+    target: Text | None = None
+    detail: Text | None = None
+
+
+@record
+class QuestionLabel:
+    """What staff say an unanswered question should have been understood as.
+
+    ``asked`` repeats the question's time, so the retention purge removes the label with the
+    question (bot/services/retention.py); ``intent`` is set for the label "intent".
+    """
+
+    identity: ClassVar[str | None] = "id"
+    table: ClassVar[str] = "console_question_labels"
+    unique: ClassVar[tuple[str, ...]] = ("question_id",)
+
+    id: Number | None = None
+    question_id: Number
+    asked: Moment
+    label: QuestionLabelKind
+    intent: Text | None = None
+    labelled_by: Text
+    labelled_at: Moment
+
+
+CONSOLE_RECORDS: tuple[type, ...] = (StaffAccount, AuditEntry, QuestionLabel)

@@ -102,7 +102,8 @@ class Conversation:
         return self.ended_with_answer and not self.fallback and not self.handoff
 
 
-def _data(row: Mapping[str, Any]) -> dict[str, Any]:
+def event_data(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A tracker-store row's event JSON (Rasa stores it as text), {} when unreadable."""
     raw = row.get("data")
     if isinstance(raw, dict):
         return raw
@@ -135,7 +136,7 @@ def conversations(events: Iterable[Mapping[str, Any]]) -> list[Conversation]:
                 found.append(current)
                 current = Conversation(sender)
                 continue
-            data = _data(row)
+            data = event_data(row)
             if kind == "slot" and data.get("name") == "language" and data.get("value"):
                 language = str(data["value"])
             elif (kind == "action" and row.get("action_name") == FINAL_FALLBACK_ACTION) or (
@@ -182,6 +183,12 @@ class UnansweredGroup:
     kinds: tuple[str, ...]
     intent_guesses: tuple[str, ...]
     first_asked: datetime
+    #: The questions themselves, oldest first (the console labels a group through them).
+    members: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def last_asked(self) -> datetime:
+        return max((m.asked for m in self.members), default=self.first_asked)
 
 
 class UnansweredLike(Protocol):
@@ -226,6 +233,7 @@ def group_unanswered(questions: Sequence[UnansweredLike],
             kinds=tuple(sorted({m.kind for m in members})),
             intent_guesses=tuple(name for name, _ in guesses.most_common(3)),
             first_asked=min(m.asked for m in members),
+            members=tuple(members),
         ))
     return sorted(result, key=lambda g: (-g.count, g.first_asked))
 

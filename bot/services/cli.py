@@ -195,6 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     kb_cli.register(commands)
 
+    from bot.console import cli as staff_cli
+
+    staff_cli.register(commands)
+
     from bot.services.retention import DAYS_VARIABLE, DEFAULT_DAYS, ENDPOINTS
 
     def endpoints_option(command: argparse.ArgumentParser) -> None:

@@ -16,8 +16,11 @@ from pathlib import Path
 
 import requests
 
-# Ports of `make run` (Rasa, actions, web page): never handed out, a developer may be using them.
-RESERVED_PORTS = {5005, 5055, 8080}
+#: The office console's port when SMARTCITY_CONSOLE_PORT is not set (bot/console/settings.py).
+CONSOLE_PORT = 8090
+# Ports of `make run` (Rasa, actions, web page, office console): never handed out, a developer
+# may be using them.
+RESERVED_PORTS = {5005, 5055, 8080, CONSOLE_PORT}
 
 
 def free_port() -> int:

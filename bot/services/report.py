@@ -15,6 +15,7 @@ import html
 import io
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -80,25 +81,39 @@ def summary_rows(data: Figures) -> list[tuple[str, str]]:
     ]
 
 
+def csv_tables(data: Figures) -> dict[str, tuple[Sequence[str], list[Sequence[object]]]]:
+    """Each CSV file's name (without .csv), header and rows (the files here, the console's
+    downloads)."""
+    return {
+        "summary": (("figure", "value"), list(summary_rows(data))),
+        "daily": (("day", "language", "conversations", "messages"),
+                  [(day.isoformat(), language, data.conversations_per_day[(day, language)],
+                    data.messages_per_day[(day, language)])
+                   for day in data.days for language in LANGUAGES]),
+        "topics": (("topic", "messages"), list(data.topics.items())),
+        "intents": (("intent", "messages"), list(data.intents.items())),
+        "requests": (("day", "opened", "done"),
+                     [(day.isoformat(), *data.requests_per_day[day]) for day in data.days]),
+        "unanswered": (("rank", "count", "example (redacted)", "languages", "kinds",
+                        "intent guesses", "first asked"),
+                       [(rank, group.count, group.example, " ".join(group.languages),
+                         " ".join(group.kinds), " ".join(group.intent_guesses),
+                         f"{group.first_asked.astimezone(BERLIN):%Y-%m-%d %H:%M}")
+                        for rank, group in enumerate(data.unanswered, 1)]),
+    }
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
 def write_csvs(data: Figures, out: Path) -> list[Path]:
-    return [
-        _write_csv(out / "summary.csv", ("figure", "value"), summary_rows(data)),
-        _write_csv(out / "daily.csv", ("day", "language", "conversations", "messages"),
-                   ((day.isoformat(), language, data.conversations_per_day[(day, language)],
-                     data.messages_per_day[(day, language)])
-                    for day in data.days for language in LANGUAGES)),
-        _write_csv(out / "topics.csv", ("topic", "messages"), data.topics.items()),
-        _write_csv(out / "intents.csv", ("intent", "messages"), data.intents.items()),
-        _write_csv(out / "requests.csv", ("day", "opened", "done"),
-                   ((day.isoformat(), *data.requests_per_day[day]) for day in data.days)),
-        _write_csv(out / "unanswered.csv",
-                   ("rank", "count", "example (redacted)", "languages", "kinds",
-                    "intent guesses", "first asked"),
-                   ((rank, group.count, group.example, " ".join(group.languages),
-                     " ".join(group.kinds), " ".join(group.intent_guesses),
-                     f"{group.first_asked.astimezone(BERLIN):%Y-%m-%d %H:%M}")
-                    for rank, group in enumerate(data.unanswered, 1))),
-    ]
+    return [_write_csv(out / f"{name}.csv", header, rows)
+            for name, (header, rows) in csv_tables(data).items()]
 
 
 # -- charts ---------------------------------------------------------------------------------------
@@ -191,15 +206,46 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[object]],
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _image(uri: str, alt: str) -> str:
-    return f'<img src="{uri}" alt="{html.escape(alt)}">'
+def _image(chart: Chart) -> str:
+    return f'<img src="{chart.uri}" alt="{html.escape(chart.alt)}">'
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart of the report: a PNG as data: URI and its text alternative."""
+
+    uri: str
+    alt: str
+
+
+def charts(data: Figures) -> dict[str, Chart]:
+    """Every chart of the report (the page here and the console's report page)."""
+    topics = list(data.topics.items())
+    rate_values = [100 * data.fallback_rate, 100 * data.handoff_rate,
+                   100 * data.deflection_rate]
+    return {
+        "conversations": Chart(
+            _per_day_chart(data, data.conversations_per_day, "Conversations per day"),
+            "Bar chart: conversations started per day, German and English stacked"),
+        "messages": Chart(
+            _per_day_chart(data, data.messages_per_day, "Messages per day"),
+            "Bar chart: citizens' messages per day, German and English stacked"),
+        "topics": Chart(
+            _bar_chart([t for t, _ in topics] or ["(none)"], [n for _, n in topics] or [0],
+                       "Messages per topic", "messages"),
+            "Bar chart: messages per topic"),
+        "rates": Chart(
+            _bar_chart(["fallback", "handoff", "deflection"], rate_values,
+                       "Share of conversations", "%"),
+            "Bar chart: fallback, handoff and deflection rate in percent of conversations"),
+        "requests": Chart(_requests_chart(data),
+                          "Bar chart: contact requests opened and done per day"),
+    }
 
 
 def render_html(data: Figures, generated: datetime) -> str:
     """The report page; every value escaped, every chart inline."""
-    rates = ["fallback", "handoff", "deflection"]
-    rate_values = [100 * data.fallback_rate, 100 * data.handoff_rate,
-                   100 * data.deflection_rate]
+    drawn = charts(data)
     topics = list(data.topics.items())
     unanswered = [(rank, g.count, g.example, ", ".join(g.languages), ", ".join(g.kinds),
                    ", ".join(g.intent_guesses) or "-")
@@ -217,33 +263,27 @@ def render_html(data: Figures, generated: datetime) -> str:
         "<h2>Key figures</h2>",
         _table(("figure", "value"), summary_rows(data)[1:], numeric=(1,)),
         "<h2>Conversations and messages per day</h2>",
-        _image(_per_day_chart(data, data.conversations_per_day, "Conversations per day"),
-               "Bar chart: conversations started per day, German and English stacked"),
-        _image(_per_day_chart(data, data.messages_per_day, "Messages per day"),
-               "Bar chart: citizens' messages per day, German and English stacked"),
+        _image(drawn["conversations"]),
+        _image(drawn["messages"]),
         "<h2>Topics asked</h2>",
-        _image(_bar_chart([t for t, _ in topics] or ["(none)"],
-                          [n for _, n in topics] or [0], "Messages per topic", "messages"),
-               "Bar chart: messages per topic")
-        + _table(("topic", "messages"), topics, numeric=(1,)),
+        _image(drawn["topics"]) + _table(("topic", "messages"), topics, numeric=(1,)),
         "<h2>Fallback, handoff and deflection</h2>",
-        _image(_bar_chart(rates, rate_values, "Share of conversations", "%"),
-               "Bar chart: fallback, handoff and deflection rate in percent of conversations"),
+        _image(drawn["rates"]),
         "<h2>Contact requests</h2>",
         f"<p>Opened in the period: {data.requests_opened}; done in the period: "
         f"{data.requests_done}; open now: {data.requests_open_now}.</p>",
-        _image(_requests_chart(data), "Bar chart: contact requests opened and done per day"),
+        _image(drawn["requests"]),
         f"<h2>Top unanswered questions ({data.unanswered_total} logged, redacted)</h2>",
         _table(("#", "count", "example", "languages", "kind", "NLU's guesses"), unanswered,
                numeric=(0, 1)) if unanswered else "<p>None in this period.</p>",
         "<h2>How the figures are counted</h2>",
-        f'<p class="note">{html.escape(_definitions())}</p>',
+        f'<p class="note">{html.escape(definitions())}</p>',
         "</main></body></html>",
     ]
     return "\n".join(parts)
 
 
-def _definitions() -> str:
+def definitions() -> str:
     """The definitions from bot/logic/report.py, without their reStructuredText marks."""
     text = DEFINITIONS or ""
     if "Definitions" in text:  # the list after the heading line

@@ -183,6 +183,10 @@ CITIZEN_TABLES: list[CitizenTable] = [
     # Redacted text without a sender id: nothing to erase by sender, purged by age.
     CitizenTable("unanswered questions", _office_table("unanswered_questions"), None,
                  _knowledge_base_url, time_column="asked"),
+    # The console's labels of those questions (no text of their own): they carry the
+    # question's time, so they go with it.
+    CitizenTable("unanswered question labels", _office_table("console_question_labels"),
+                 None, _knowledge_base_url, time_column="asked"),
 ]
 
 
@@ -298,10 +302,12 @@ def forget(sender_id: str, endpoints: Path = ENDPOINTS) -> int:
 
 
 def read_tracker_events(endpoints: Path = ENDPOINTS, since: float | None = None,
-                        until: float | None = None) -> list[dict[str, Any]]:
-    """The tracker store's events with ``since <= timestamp < until`` (Unix seconds), per
-    sender in the order they were stored: sender_id, type_name, timestamp, intent_name,
-    action_name, data (Rasa's JSON). Empty when Rasa has not created the store yet."""
+                        until: float | None = None,
+                        sender_id: str | None = None) -> list[dict[str, Any]]:
+    """The tracker store's events with ``since <= timestamp < until`` (Unix seconds), of one
+    sender or all, per sender in the order they were stored: sender_id, type_name,
+    timestamp, intent_name, action_name, data (Rasa's JSON). Empty when Rasa has not created
+    the store yet."""
     with _rasa_quietly():
         from rasa.core.tracker_store import create_engine_kwargs
     from sqlalchemy import create_engine, select
@@ -322,6 +328,8 @@ def read_tracker_events(endpoints: Path = ENDPOINTS, since: float | None = None,
             query = query.where(table.c.timestamp >= since)
         if until is not None:
             query = query.where(table.c.timestamp < until)
+        if sender_id is not None:
+            query = query.where(table.c.sender_id == sender_id)
         with engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
     finally:
