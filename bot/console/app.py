@@ -39,11 +39,11 @@ from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.console.accounts import Accounts
 from bot.console.forms import ActionForm, blank
@@ -54,7 +54,7 @@ from bot.kb.records import StaffAccount
 from bot.kb.staff import StaffRecords
 from bot.logic.clock import BERLIN
 from bot.logic.redaction import redact
-from bot.services.web import parse_host, security_headers
+from bot.services.web import HostCheck, SecurityHeaders, security_headers
 
 HERE = Path(__file__).parent
 COOKIE = "smartcity_console"
@@ -76,45 +76,6 @@ class Console:
 
 
 # -- middleware ---------------------------------------------------------------------------------
-class HostCheck:
-    """Only the hosts the operator named (``SMARTCITY_ALLOWED_HOSTS``), as the page server
-    does; anything else gets 400 and is never echoed."""
-
-    def __init__(self, app: ASGIApp, allowed: frozenset[str]) -> None:
-        self.app = app
-        self.allowed = allowed
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            hosts = [value for name, value in scope["headers"] if name == b"host"]
-            host = parse_host(hosts[0].decode("latin-1")) if len(hosts) == 1 else None
-            if host is None or host.name not in self.allowed:
-                await PlainTextResponse("400 Bad Request\n", 400)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
-class SecurityHeaders:
-    """The page server's headers on every response (CSP without inline code, no framing,
-    no referrer, nosniff), and ``no-store``: staff pages hold personal data."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        headers = {**security_headers(None), "Cache-Control": "no-store"}
-        self.headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-        self.names = {name for name, _ in self.headers}
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                kept = [(k, v) for k, v in message.get("headers", [])
-                        if k.lower() not in self.names]
-                message["headers"] = kept + self.headers
-            await send(message)
-
-        await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
-
-
 class StaffUser(BaseUser):
     def __init__(self, account: StaffAccount) -> None:
         self.account = account
@@ -166,6 +127,12 @@ class Language:
                 language if language in LANGUAGES
                 else preferred(request.headers.get("accept-language")))
         await self.app(scope, receive, send)
+
+
+def staff_headers(scope: Scope) -> dict[str, str]:
+    """The page server's headers (CSP without inline code, no framing, no referrer,
+    nosniff), and ``no-store``: staff pages hold personal data."""
+    return {**security_headers(None), "Cache-Control": "no-store"}
 
 
 # -- helpers for the pages ----------------------------------------------------------------------
@@ -263,8 +230,8 @@ def create_app(settings: ConsoleSettings) -> Starlette:
     app = Starlette(
         routes=routes(),
         middleware=[
+            Middleware(SecurityHeaders, headers=staff_headers),
             Middleware(HostCheck, allowed=settings.allowed_hosts),
-            Middleware(SecurityHeaders),
             Middleware(SessionMiddleware, secret_key=settings.secret, session_cookie=COOKIE,
                        max_age=settings.session_minutes * 60, same_site="strict",
                        https_only=settings.secure_cookie),

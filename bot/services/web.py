@@ -27,27 +27,43 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import http.client
-import io
 import ipaddress
 import json
 import logging
 import os
 import re
+import socket
 import sys
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 from bot import ROOT
 from bot.logic import calendar_links
 from bot.logic.language import DEFAULT_LANGUAGE, normalise
+from bot.services.hardening import (
+    MAX_CONNECTIONS,
+    REQUEST_TIMEOUT,
+    HardenedServer,
+    Limits,
+    bind,
+)
+from bot.services.hardening import (
+    WORKERS as WORKERS,  # the thread pool's size, for the tests
+)
 
 LOG = logging.getLogger(__name__)
 
@@ -85,11 +101,7 @@ SENDER_ID = re.compile(r"[0-9a-f]{32}")
 #: sender saves its events afterwards (and Rasa's SQL store then re-writes the whole session).
 FORGET_AGAIN_AFTER = 10.0
 
-REQUEST_TIMEOUT = 5.0
-MAX_CONNECTIONS = 256
-MAX_HEADER_BYTES = 8192
 MAX_BODY_BYTES = 1024
-WORKERS = 8
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _AUTHORITY = re.compile(
@@ -98,8 +110,6 @@ _AUTHORITY = re.compile(
     re.ASCII | re.IGNORECASE,
 )
 _ORIGIN = re.compile(r"(?P<scheme>https?)://(?P<authority>[^/?#]+)", re.ASCII | re.IGNORECASE)
-_METHOD = re.compile(r"[A-Z]{1,16}")
-_FIELD = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+:")
 
 
 # ---------------------------------------------------------------------------------------
@@ -237,47 +247,6 @@ class PageConfig:
     forget_again_after: float = FORGET_AGAIN_AFTER
 
 
-@dataclass
-class Request:
-    method: str
-    target: str
-    headers: http.client.HTTPMessage
-    body: bytes = b""
-
-    @property
-    def path(self) -> str:
-        return self.target.split("?", 1)[0].split("#", 1)[0]
-
-
-@dataclass
-class Response:
-    status: HTTPStatus
-    body: bytes = b""
-    content_type: str = CONTENT_TYPES[".txt"]
-    headers: dict[str, str] = field(default_factory=dict)
-    #: Work for the server to run in its thread pool ``after[0]`` seconds later.
-    after: tuple[float, Callable[[], object]] | None = None
-
-    def encode(self, head_only: bool = False) -> bytes:
-        lines = [f"HTTP/1.1 {self.status.value} {self.status.phrase}",
-                 f"Date: {formatdate(usegmt=True)}", "Server: smartcity-web",
-                 f"Content-Type: {self.content_type}",
-                 f"Content-Length: {len(self.body)}", "Connection: close"]
-        lines += [f"{name}: {value}" for name, value in self.headers.items()]
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        return head if head_only else head + self.body
-
-
-def plain(status: HTTPStatus) -> Response:
-    """A short text response that says only the status (never anything from the request)."""
-    return Response(status, f"{status.value} {status.phrase}\n".encode(),
-                    headers=security_headers(None))
-
-
-def _json(status: HTTPStatus, payload: dict[str, Any]) -> Response:
-    return Response(status, json.dumps(payload).encode(), CONTENT_TYPES[".json"])
-
-
 def resolve(url_path: str, public: Path = PUBLIC) -> Path | None:
     """The file served for ``url_path``, or None (outside web/public, hidden or missing)."""
     if url_path in VENDOR:
@@ -286,7 +255,7 @@ def resolve(url_path: str, public: Path = PUBLIC) -> Path | None:
     if url_path.endswith("/"):
         url_path += "index.html"
     parts = [p for p in url_path.split("/") if p]
-    if any(p.startswith(".") or "\\" in p for p in parts):
+    if any(p.startswith(".") or "\\" in p or "\0" in p for p in parts):
         return None
     path = (public / Path(*parts)).resolve() if parts else public / "index.html"
     if not path.is_relative_to(public.resolve()) or not path.is_file():
@@ -329,18 +298,187 @@ def requested_language(target: str) -> str:
     return (normalise(values[0]) if len(values) == 1 else None) or DEFAULT_LANGUAGE
 
 
-def tours_response(request: Request) -> Response | None:
+# ---------------------------------------------------------------------------------------
+# Responses
+
+
+def plain(status: HTTPStatus) -> Response:
+    """A short text response that says only the status (never anything from the request)."""
+    return PlainTextResponse(f"{status.value} {status.phrase}\n", status.value)
+
+
+def refusal(status: HTTPStatus) -> bytes:
+    """:func:`plain` as bytes on the wire, for what the transport refuses before the app sees a
+    request (bot/services/hardening.py: 400, 408, 431)."""
+    body = f"{status.value} {status.phrase}\n".encode()
+    lines = [f"HTTP/1.1 {status.value} {status.phrase}", f"Date: {formatdate(usegmt=True)}",
+             f"Content-Type: {CONTENT_TYPES['.txt']}", f"Content-Length: {len(body)}",
+             "Connection: close", *(f"{k}: {v}" for k, v in security_headers(None).items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def _json(status: HTTPStatus, payload: dict[str, Any]) -> Response:
+    return JSONResponse(payload, status.value)
+
+
+# ---------------------------------------------------------------------------------------
+# Middleware, shared by the page and the console
+
+
+class SecurityHeaders:
+    """``headers(scope)`` on every response (replacing the app's own of the same names), and
+    ``Connection: close``: one request per connection (bot/services/hardening.py)."""
+
+    def __init__(self, app: ASGIApp, headers: Callable[[Scope], dict[str, str]]) -> None:
+        self.app = app
+        self.headers = headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                ours = [(k.lower().encode(), v.encode()) for k, v in
+                        {**self.headers(scope), "Connection": "close"}.items()]
+                names = {name for name, _ in ours}
+                message["headers"] = [(k, v) for k, v in message.get("headers", [])
+                                      if k.lower() not in names] + ours
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class HostCheck:
+    """Only the hosts the operator named (``SMARTCITY_ALLOWED_HOSTS``), exactly one ``Host``
+    and a target that is a path: else 400, and the value is never echoed. The validated host
+    is left in ``request.state.host``. ``exempt`` paths (the health check) need none."""
+
+    def __init__(self, app: ASGIApp, allowed: frozenset[str],
+                 exempt: frozenset[str] = frozenset()) -> None:
+        self.app = app
+        self.allowed = allowed
+        self.exempt = exempt
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] not in self.exempt:
+            hosts = [value for name, value in scope["headers"] if name == b"host"]
+            host = parse_host(hosts[0].decode("latin-1")) if len(hosts) == 1 else None
+            if (host is None or host.name not in self.allowed
+                    or not scope["raw_path"].startswith(b"/")):
+                await plain(HTTPStatus.BAD_REQUEST)(scope, receive, send)
+                return
+            scope.setdefault("state", {})["host"] = host
+        await self.app(scope, receive, send)
+
+
+class BodyLimit:
+    """Request bodies of at most ``limit`` bytes, with a length: 413, 411 (chunked), 400."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = Headers(scope=scope)
+            lengths = headers.getlist("content-length") or ["0"]
+            status = None
+            if "transfer-encoding" in headers:
+                status = HTTPStatus.LENGTH_REQUIRED
+            elif len(lengths) != 1 or not lengths[0].strip().isdigit():
+                status = HTTPStatus.BAD_REQUEST
+            elif int(lengths[0]) > self.limit:
+                status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+            if status is not None:
+                await plain(status)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _printable(text: str, limit: int = 200) -> str:
+    """For logs: control characters escaped, length capped (paths come from clients)."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text[:limit])
+
+
+class Errors:
+    """An exception is answered 500 and logged by its type only: its message may hold what a
+    citizen sent (a session id, a database's words about it)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as error:  # noqa: BLE001 (answered 500; no request data in logs)
+            LOG.error("%s %s failed: %s", scope.get("method"),
+                      _printable(scope.get("path", "")), type(error).__name__)
+            if not started and scope["type"] == "http":
+                await plain(HTTPStatus.INTERNAL_SERVER_ERROR)(scope, receive, send)
+
+
+# ---------------------------------------------------------------------------------------
+# The page's routes
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class _Only:
+    """``endpoint`` for ``methods`` (e.g. "GET, HEAD"); 405 naming them for any other
+    (an ASGI app, so that Starlette's routing passes every method on to it)."""
+
+    def __init__(self, methods: str, endpoint: Endpoint) -> None:
+        self.methods = methods
+        self.endpoint = endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        if request.method in self.methods.split(", "):
+            response = await self.endpoint(request)
+        else:
+            response = plain(HTTPStatus.METHOD_NOT_ALLOWED)
+            response.headers["Allow"] = self.methods
+        await response(scope, receive, send)
+
+
+def _config(request: Request) -> PageConfig:
+    return request.app.state.page  # type: ignore[no-any-return]
+
+
+def _rasa(request: Request) -> str:
+    config = _config(request)
+    return rasa_origin(request.state.host, config.rasa_port, config.rasa_public_url)
+
+
+async def healthz(request: Request) -> Response:
+    return PlainTextResponse("ok\n")
+
+
+async def config_json(request: Request) -> Response:
+    payload = await run_in_threadpool(page_config, _rasa(request), _config(request))
+    return _json(HTTPStatus.OK, payload)
+
+
+def tours_response(path: str, target: str) -> Response | None:
     """The tour calendars (``/tours.ics``, ``/tours/<key>.ics``) and the page's tour list
     (``/tours.json``) from the knowledge base; None for any other path. 503 while the
     knowledge base cannot be read (never an empty list that would claim "no tours")."""
-    path = request.path
     key = calendar_links.tour_key(path)
     if path not in (calendar_links.ALL_TOURS_PATH, calendar_links.TOURS_JSON_PATH) and not key:
         return None
     from bot.kb import KnowledgeBaseError
     from bot.services import calendar  # icalendar and the knowledge base, only when asked
 
-    language = requested_language(request.target)
+    language = requested_language(target)
     try:
         if path == calendar_links.TOURS_JSON_PATH:
             return _json(HTTPStatus.OK, calendar.upcoming_feed_from_kb())
@@ -352,21 +490,36 @@ def tours_response(request: Request) -> Response | None:
     if body is None:
         return plain(HTTPStatus.NOT_FOUND)
     name = path.rsplit("/", 1)[1]
-    return Response(HTTPStatus.OK, body, CONTENT_TYPES[".ics"],
-                    {"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(body, media_type=CONTENT_TYPES[".ics"],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def forget_request(request: Request, host: Host, config: PageConfig) -> Response:
+def _file(path: str, target: str) -> Response:
+    if (tours := tours_response(path, target)) is not None:
+        return tours
+    if (file := resolve(path)) is not None:
+        return Response(file.read_bytes(), media_type=CONTENT_TYPES[file.suffix])
+    return plain(HTTPStatus.NOT_FOUND)
+
+
+async def files(request: Request) -> Response:
+    """The page's files, the vendored socket.io client and the tour calendars."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return await run_in_threadpool(_file, request.url.path, target)
+
+
+async def forget_request(request: Request) -> Response:
     """``POST /api/forget {"sender": "<session id>"}``: erase that conversation. Only from
     the page itself (same origin), as JSON, with a session id of the page's format."""
-    site = request.headers.get("Sec-Fetch-Site")
-    if not same_origin(request.headers.get("Origin"), host) or site not in (None, "same-origin"):
+    config, host = _config(request), request.state.host
+    site = request.headers.get("sec-fetch-site")
+    if not same_origin(request.headers.get("origin"), host) or site not in (None, "same-origin"):
         return _json(HTTPStatus.FORBIDDEN, {"error": "same-origin requests only"})
-    if (request.headers.get("Content-Type") is None
-            or request.headers.get_content_type() != "application/json"):
+    content_type = request.headers.get("content-type")
+    if content_type is None or content_type.split(";")[0].strip().lower() != "application/json":
         return _json(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, {"error": "application/json only"})
     try:
-        payload = json.loads(request.body.decode("utf-8"))
+        payload = json.loads((await request.body()).decode("utf-8"))
     except ValueError:  # includes UnicodeDecodeError and JSONDecodeError
         return _json(HTTPStatus.BAD_REQUEST, {"error": "body is not JSON"})
     sender = payload.get("sender") if isinstance(payload, dict) else None
@@ -375,7 +528,7 @@ def forget_request(request: Request, host: Host, config: PageConfig) -> Response
         return _json(HTTPStatus.BAD_REQUEST, {"error": "expected {\"sender\": session id}"})
     from bot.services import retention  # the erasure itself (and its storage) lives there
 
-    deleted = retention.forget(sender, config.endpoints)
+    deleted = await run_in_threadpool(retention.forget, sender, config.endpoints)
     LOG.info("erased a conversation on request (%d records)", deleted)
 
     def again() -> None:
@@ -383,234 +536,102 @@ def forget_request(request: Request, host: Host, config: PageConfig) -> Response
         if late:
             LOG.info("erased %d late records of an erased conversation", late)
 
-    return Response(HTTPStatus.OK, json.dumps({"deleted": deleted}).encode(),
-                    CONTENT_TYPES[".json"], after=(config.forget_again_after, again))
+    _later(config.forget_again_after, again)
+    return _json(HTTPStatus.OK, {"deleted": deleted})
 
 
-def respond(request: Request, config: PageConfig) -> Response:
-    """The response to one complete request (no sockets here: the page's own rules)."""
-    if request.path == "/healthz" and request.method in ("GET", "HEAD"):
-        return Response(HTTPStatus.OK, b"ok\n", headers=security_headers(None))
-    hosts = request.headers.get_all("Host") or []
-    host = parse_host(hosts[0]) if len(hosts) == 1 else None
-    if host is None or host.name not in config.allowed_hosts:
-        return plain(HTTPStatus.BAD_REQUEST)
-    rasa = rasa_origin(host, config.rasa_port, config.rasa_public_url)
-    path = request.path
-    allowed = "POST" if path == FORGET_PATH else "GET, HEAD"
-    if request.method not in allowed.split(", "):
-        response = plain(HTTPStatus.METHOD_NOT_ALLOWED)
-        response.headers["Allow"] = allowed
-    elif path == FORGET_PATH:
-        response = forget_request(request, host, config)
-    elif path == "/config.json":
-        response = _json(HTTPStatus.OK, page_config(rasa, config))
-    elif (tours := tours_response(request)) is not None:
-        response = tours
-    elif (file := resolve(path)) is not None:
-        response = Response(HTTPStatus.OK, file.read_bytes(), CONTENT_TYPES[file.suffix])
-    else:
-        response = plain(HTTPStatus.NOT_FOUND)
-    response.headers.update(security_headers(rasa))
-    return response
+_LATER: set[asyncio.Task[None]] = set()
+
+
+def _later(delay: float, work: Callable[[], object]) -> None:
+    """Run ``work`` in the thread pool ``delay`` seconds from now (errors logged by type)."""
+    loop = asyncio.get_running_loop()
+
+    async def run() -> None:
+        try:
+            await run_in_threadpool(work)
+        except Exception as error:  # noqa: BLE001
+            LOG.error("deferred work failed: %s", type(error).__name__)
+
+    def start() -> None:
+        task = loop.create_task(run())
+        _LATER.add(task)
+        task.add_done_callback(_LATER.discard)
+
+    loop.call_later(delay, start)
+
+
+def page_app(config: PageConfig) -> Starlette:
+    """The chat page as a Starlette application (every limit of the module docstring that
+    is not the transport's)."""
+
+    def headers(scope: Scope) -> dict[str, str]:
+        host = scope.get("state", {}).get("host")
+        return security_headers(rasa_origin(host, config.rasa_port, config.rasa_public_url)
+                                if host else None)
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", _Only("GET, HEAD", healthz)),
+            Route(FORGET_PATH, _Only("POST", forget_request)),
+            Route("/config.json", _Only("GET, HEAD", config_json)),
+            Route("/{path:path}", _Only("GET, HEAD", files)),
+        ],
+        middleware=[
+            Middleware(SecurityHeaders, headers=headers),
+            Middleware(HostCheck, allowed=config.allowed_hosts, exempt=frozenset({"/healthz"})),
+            Middleware(BodyLimit, limit=MAX_BODY_BYTES),
+            Middleware(Errors),
+        ],
+    )
+    app.state.page = config
+    return app
 
 
 # ---------------------------------------------------------------------------------------
-# Transport
+# One web app: the page and the console, one process
 
 
-class _Refused(Exception):
-    """A request that is answered without being read further (and the connection closed)."""
+class ByPort:
+    """The page and the console in one application: each request goes to the app of the
+    port it came in on (the console keeps an origin of its own, see README "Office
+    console")."""
 
-    def __init__(self, status: HTTPStatus) -> None:
-        super().__init__(status)
-        self.response = plain(status)
+    def __init__(self, apps: dict[int, ASGIApp]) -> None:
+        self.apps = apps
 
-
-def parse_head(head: bytes) -> Request:
-    """Request line and header fields (without the blank line); strict about framing."""
-    head = head.lstrip(b"\r\n")
-    bare = head.replace(b"\r\n", b"")
-    if b"\r" in bare or b"\n" in bare or b"\0" in head:
-        raise _Refused(HTTPStatus.BAD_REQUEST)
-    line, _, fields = head.partition(b"\r\n")
-    parts = line.decode("latin-1").split(" ")
-    if (len(parts) != 3 or not _METHOD.fullmatch(parts[0])
-            or parts[2] not in ("HTTP/1.0", "HTTP/1.1") or not parts[1].startswith("/")):
-        raise _Refused(HTTPStatus.BAD_REQUEST)
-    # Every field line is "name: value" (no obsolete line folding, RFC 9112 5.2).
-    if fields and not all(_FIELD.match(line) for line in fields.split(b"\r\n")):
-        raise _Refused(HTTPStatus.BAD_REQUEST)
-    try:
-        headers = http.client.parse_headers(io.BytesIO(fields + b"\r\n\r\n" if fields
-                                                       else b"\r\n"))
-    except http.client.HTTPException as error:
-        raise _Refused(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE) from error
-    return Request(parts[0], parts[1], headers)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        server = scope.get("server")
+        app = self.apps.get(server[1]) if server else None
+        if app is None:
+            await plain(HTTPStatus.NOT_FOUND)(scope, receive, send)
+            return
+        await app(scope, receive, send)
 
 
-def _content_length(headers: http.client.HTTPMessage) -> int:
-    if headers.get("Transfer-Encoding") is not None:
-        raise _Refused(HTTPStatus.LENGTH_REQUIRED)
-    values = headers.get_all("Content-Length") or ["0"]
-    if len(values) != 1 or not values[0].strip().isdigit():
-        raise _Refused(HTTPStatus.BAD_REQUEST)
-    length = int(values[0])
-    if length > MAX_BODY_BYTES:
-        raise _Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-    return length
+class PageServer(HardenedServer):
+    """The page alone, served in a running event loop (tests)."""
 
-
-def _printable(text: str, limit: int = 200) -> str:
-    """For logs: control characters escaped, length capped (paths come from clients)."""
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text[:limit])
-
-
-class PageServer:
-    """The page's HTTP/1.1 server on asyncio streams, with the limits described above."""
-
-    def __init__(self, config: PageConfig, *, request_timeout: float = REQUEST_TIMEOUT,
-                 max_connections: int = MAX_CONNECTIONS,
-                 max_header_bytes: int = MAX_HEADER_BYTES, workers: int = WORKERS) -> None:
+    def __init__(self, config: PageConfig, **limits: Any) -> None:
         self.config = config
-        self.request_timeout = request_timeout
-        self.max_connections = max_connections
-        self.max_header_bytes = max_header_bytes
-        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="web")
-        self._open: set[asyncio.Task[Any]] = set()
-        # Connections still waiting for their request, oldest first (dicts keep order).
-        self._waiting: dict[asyncio.Task[Any], None] = {}
-        self._server: asyncio.AbstractServer | None = None
-
-    @property
-    def open_connections(self) -> int:
-        return len(self._open)
-
-    @property
-    def ports(self) -> list[int]:
-        assert self._server is not None
-        return sorted({sock.getsockname()[1] for sock in self._server.sockets})
+        super().__init__(page_app(config), refusal, Limits(**limits))
 
     async def start(self, hosts: list[str], port: int) -> None:
         """Bind and start accepting (port 0: a free one, see ``ports``)."""
-        asyncio.get_running_loop().set_default_executor(self._executor)
-        self._server = await asyncio.start_server(self._connection, hosts, port,
-                                                  reuse_address=True)
-
-    async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-        for task in list(self._open):
-            task.cancel()
-        self._executor.shutdown(wait=False, cancel_futures=True)
-
-    def _admit(self, task: asyncio.Task[Any]) -> bool:
-        """Make room for a new connection: at the cap, close the oldest one that has not
-        sent its request yet; refuse the new one if every open connection is being served."""
-        if len(self._open) >= self.max_connections:
-            if not self._waiting:
-                return False
-            oldest = next(iter(self._waiting))
-            self._waiting.pop(oldest)
-            self._open.discard(oldest)
-            oldest.cancel()
-        self._open.add(task)
-        return True
-
-    async def _read(self, reader: asyncio.StreamReader, seen: list[bool]) -> Request:
-        buffer = bytearray()
-        while (end := buffer.find(b"\r\n\r\n")) < 0:
-            if len(buffer) > self.max_header_bytes:
-                raise _Refused(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
-            chunk = await reader.read(65536)
-            if not chunk:
-                raise ConnectionResetError("closed before the request was complete")
-            buffer += chunk
-            seen[0] = True
-        if end > self.max_header_bytes:
-            raise _Refused(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
-        request = parse_head(bytes(buffer[:end]))
-        length = _content_length(request.headers)
-        body = bytes(buffer[end + 4:])
-        while len(body) < length:
-            chunk = await reader.read(length - len(body))
-            if not chunk:
-                raise ConnectionResetError("closed before the body was complete")
-            body += chunk
-        request.body = body[:length]
-        return request
-
-    async def _connection(self, reader: asyncio.StreamReader,
-                          writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        if not self._admit(task):
-            writer.transport.abort()
-            return
-        loop = asyncio.get_running_loop()
-        seen = [False]
-        request: Request | None = None
-        response: Response | None = None
-        try:
-            self._waiting[task] = None
-            try:
-                request = await asyncio.wait_for(self._read(reader, seen), self.request_timeout)
-            except asyncio.TimeoutError:
-                LOG.debug("closing a connection that sent no complete request in time")
-                response = plain(HTTPStatus.REQUEST_TIMEOUT) if seen[0] else None
-            except _Refused as refused:
-                response = refused.response
-            finally:
-                self._waiting.pop(task, None)
-            if request is not None:
-                response = await loop.run_in_executor(self._executor, self._respond, request)
-            if response is None:
-                return
-            head_only = request is not None and request.method == "HEAD"
-            writer.write(response.encode(head_only))
-            await asyncio.wait_for(writer.drain(), self.request_timeout)
-            LOG.info("%s %s %d", request.method if request else "-",
-                     _printable(request.path) if request else "-", response.status.value)
-            if response.after is not None:
-                delay, work = response.after
-                loop.call_later(delay, self._in_pool, work)
-        except (asyncio.CancelledError, asyncio.TimeoutError, ConnectionError, OSError):
-            pass
-        finally:
-            self._open.discard(task)
-            self._waiting.pop(task, None)
-            writer.close()
-
-    def _respond(self, request: Request) -> Response:
-        try:
-            return respond(request, self.config)
-        except Exception as error:  # noqa: BLE001 (answered 500; no request data in logs)
-            LOG.error("%s %s failed: %s", request.method, _printable(request.path),
-                      type(error).__name__)
-            return plain(HTTPStatus.INTERNAL_SERVER_ERROR)
-
-    def _in_pool(self, work: Callable[[], object]) -> None:
-        def run() -> None:
-            try:
-                work()
-            except Exception as error:  # noqa: BLE001
-                LOG.error("deferred work failed: %s", type(error).__name__)
-
-        with contextlib.suppress(RuntimeError):  # shutting down
-            self._executor.submit(run)
+        await self.start_on(bind(hosts, port))
 
 
-async def serve(server: PageServer, hosts: list[str], port: int) -> None:
-    """Run ``server`` until cancelled."""
-    await server.start(hosts, port)
-    LOG.info("serving web/public on http://localhost:%d/ (bound to %s; hosts served: %s; "
-             "Rasa on port %d)", port, ", ".join(hosts),
-             ", ".join(sorted(server.config.allowed_hosts)), server.config.rasa_port)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await server.close()
+def serve(served: list[tuple[list[socket.socket], ASGIApp]],
+          limits: Limits | None = None) -> None:
+    """Serve each app on its sockets, in this process, until SIGINT or SIGTERM."""
+    apps = {sock.getsockname()[1]: app for sockets, app in served for sock in sockets}
+    server = HardenedServer(ByPort(apps), refusal, limits or Limits())
+    asyncio.run(server.serve([sock for sockets, _ in served for sock in sockets]))
+
+
+def hosts_of(spec: str) -> list[str]:
+    """Addresses to bind, from a comma-separated list."""
+    return [h.strip() for h in spec.split(",") if h.strip()]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -632,6 +653,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="host names the page is served for, comma-separated")
     parser.add_argument("--endpoints", type=Path, default=ROOT / "endpoints.yml",
                         help="Rasa's endpoints.yml (its tracker store is erased from)")
+    parser.add_argument("--console", action="store_true",
+                        help="serve the office console too, on SMARTCITY_CONSOLE_HOST and "
+                             "SMARTCITY_CONSOLE_PORT (python -m bot.console: it alone)")
     parser.add_argument("--request-timeout", type=float, default=REQUEST_TIMEOUT)
     parser.add_argument("--max-connections", type=int, default=MAX_CONNECTIONS)
     args = parser.parse_args(argv)
@@ -649,13 +673,18 @@ def main(argv: list[str] | None = None) -> None:
             retention_days=retention_days(), rasa_port=args.rasa_port,
             rasa_public_url=args.rasa_public_url, endpoints=args.endpoints,
         )
+        served = [(bind(hosts_of(args.host), args.port), page_app(config))]
+        if args.console:
+            from bot.console.__main__ import console
+
+            served.append(console(endpoints=args.endpoints))
     except (ValueError, RetentionError) as error:
         parser.error(str(error))
-    server = PageServer(config, request_timeout=args.request_timeout,
-                        max_connections=args.max_connections)
-    hosts = [h.strip() for h in args.host.split(",") if h.strip()]
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(server, hosts, args.port))
+    LOG.info("serving web/public on http://localhost:%d/ (bound to %s; hosts served: %s; "
+             "Rasa on port %d)", args.port, args.host,
+             ", ".join(sorted(config.allowed_hosts)), config.rasa_port)
+    serve(served, Limits(request_timeout=args.request_timeout,
+                         max_connections=args.max_connections))
 
 
 if __name__ == "__main__":
