@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Starts the action server (5055), Rasa (5005: REST + socket.io + configured messengers), the
-# web chat page (8080) and the office console (SMARTCITY_CONSOLE_PORT, default 8090, declared in
-# bot/services/processes.py) in the foreground and stops them together on Ctrl-C. Called by
-# `make run` after set-up and training. A service that crashes is restarted with a growing
-# delay while the others keep serving (bot/services/processes.py).
+# Starts the action server (5055), Rasa (5005: REST + socket.io + configured messengers) and the
+# web app: the chat page (8080) and the office console (SMARTCITY_CONSOLE_PORT, default 8090,
+# declared in bot/services/processes.py), one process, in the foreground and stops them together
+# on Ctrl-C. Called by `make run` after set-up and training. A service that crashes is restarted
+# with a growing delay while the others keep serving (bot/services/processes.py).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 RASA_PORT=${RASA_PORT:-5005}
@@ -51,14 +51,14 @@ pids+=($!)
 # then every API call needs that token. The Procfile may hold it: only we can read it.
 api=""
 [ -n "${RASA_API_TOKEN:-}" ] && api="--enable-api --auth-token $RASA_API_TOKEN"
-# The page serves only SMARTCITY_ALLOWED_HOSTS (default: the local names) and binds WEB_HOST
-# (default: loopback); its "Delete this conversation" erases from Rasa's tracker store.
+# The web app serves only SMARTCITY_ALLOWED_HOSTS (default: the local names) and binds WEB_HOST
+# (page) and SMARTCITY_CONSOLE_HOST (console), both loopback by default; the page's "Delete
+# this conversation" erases from Rasa's tracker store.
 export WEB_PORT RASA_PORT
 (umask 077; cat > "$conf/Procfile" <<PROCFILE
 actions: .venv/bin/rasa run actions --actions actions --port $ACTIONS_PORT
 rasa: .venv/bin/rasa run --model models/smartcity.tar.gz --port $RASA_PORT --credentials $conf/credentials.yml --endpoints $conf/endpoints.yml --cors $WEB_ORIGIN $api
-web: .venv/bin/python -m bot.services.web --endpoints $conf/endpoints.yml
-console: .venv/bin/python -m bot.console --endpoints $conf/endpoints.yml
+web: .venv/bin/python -m bot.services.web --console --endpoints $conf/endpoints.yml
 PROCFILE
 )
 console_port=$(.venv/bin/python -c 'from bot.console.settings import console_port; print(console_port())') \

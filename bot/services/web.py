@@ -46,7 +46,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -419,6 +419,8 @@ class Errors:
 
         try:
             await self.app(scope, receive, tracked)
+        except ClientDisconnect:  # the request was refused (408) or the client went away
+            LOG.debug("client gone before its request was complete")
         except Exception as error:  # noqa: BLE001 (answered 500; no request data in logs)
             LOG.error("%s %s failed: %s", scope.get("method"),
                       _printable(scope.get("path", "")), type(error).__name__)
