@@ -1,4 +1,4 @@
-"""Server for the web chat page (``web/public``) on ``WEB_PORT`` (default 8080).
+"""The web app: the chat page (``web/public``) on ``WEB_PORT`` (default 8080), and the console.
 
 Serves only the page's own files plus the socket.io client from ``web/node_modules`` (no
 directory listing, no CDN), ``/config.json`` (where Rasa's socket.io server is, the retention
@@ -15,11 +15,15 @@ Trust at the edges:
 - Only the hosts the operator named are served (``SMARTCITY_ALLOWED_HOSTS``, plus the hosts of
   ``RASA_PUBLIC_URL`` and ``SMARTCITY_PUBLIC_URL``); a request for any other ``Host`` gets 400
   and the value is never echoed, so it cannot reach the CSP or ``config.json``.
-- The transport is asyncio streams, not a thread per connection: a connection must deliver its
-  complete request within ``--request-timeout`` seconds, the header block is capped, at most
-  ``--max-connections`` are open (at the cap the oldest one still waiting for its request makes
-  room) and every response closes the connection. Blocking work (files, knowledge base,
-  erasure) runs in a small thread pool, so threads stay bounded whatever clients do.
+- The page is a Starlette application (:func:`page_app`): hosts, the body cap (1 KiB) and the
+  security headers are middleware, shared with the office console (bot/console/app.py).
+- uvicorn serves it with bot/services/hardening.py: a connection must deliver its complete
+  request within ``--request-timeout`` seconds, the header block is capped, at most
+  ``--max-connections`` are open (at the cap the oldest one still waiting for its request
+  makes room) and every response closes the connection. Blocking work (files, knowledge
+  base, erasure) runs in a small thread pool, so threads stay bounded whatever clients do.
+- One web app: with ``--console`` the same server, in this process, serves the office console
+  on its own port (``SMARTCITY_CONSOLE_PORT``); :class:`ByPort` picks the app by the port.
 - It binds to ``WEB_HOST`` (default ``localhost``: loopback only).
 """
 
