@@ -571,3 +571,23 @@ def test_bad_settings_stop_the_server() -> None:
             [sys.executable, "-m", "bot.services.web", "--port", str(free_port())],
             cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=30)
         assert result.returncode == 2, (env, result.stderr)
+
+
+def test_one_process_serves_the_console_on_its_port_with_the_same_limits() -> None:
+    console_port = free_port()
+    env = {"SMARTCITY_CONSOLE_PORT": str(console_port), "SMARTCITY_CONSOLE_SECRET": "c" * 48}
+    with server_process("--console", "--request-timeout", "1", env=env) as server:
+        login = requests.get(f"http://127.0.0.1:{console_port}/login", timeout=10)
+        not_the_console = requests.get(f"http://127.0.0.1:{server.port}/login", timeout=10)
+        hostile = request(console_port, path="/login", host=b"evil.example")
+        with socket.create_connection(("127.0.0.1", console_port), timeout=10) as sock:
+            sock.sendall(HALF_REQUEST)
+            started = time.monotonic()
+            answer = b"".join(iter(lambda: sock.recv(65536), b""))
+            elapsed = time.monotonic() - started
+    assert login.status_code == 200 and 'name="csrf_token"' in login.text
+    assert login.headers["Cache-Control"] == "no-store"
+    assert "connect-src 'self';" in login.headers["Content-Security-Policy"]
+    assert not_the_console.status_code == 404
+    assert status_of(hostile) == 400 and b"evil" not in hostile
+    assert answer.startswith(b"HTTP/1.1 408 ") and elapsed < 2.5, (answer[:100], elapsed)
