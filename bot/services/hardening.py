@@ -10,7 +10,7 @@ with :func:`protocol`, a subclass of uvicorn's h11 protocol, per server:
 - at most ``max_connections`` are open; at the cap the oldest one that has not finished its
   request is closed to make room (a new one is refused only if every open one is served);
 - one request per connection (the app says ``Connection: close``), and a response the client
-  does not read is given up ``request_timeout`` seconds after the request was complete;
+  is not taking is given up (checked every ``request_timeout`` seconds after the request);
 - requests h11 cannot parse get the app's plain 400 with its security headers.
 
 Body size and hosts are the application's (Starlette middleware in bot/services/web.py).
@@ -124,13 +124,14 @@ class HardenedProtocol(H11Protocol):
             self.transport.close()
 
     def response_deadline(self) -> None:
-        """The response is not taken: give it up. Still being computed: look again later."""
+        """Every ``request_timeout`` seconds after the request: a response the client is not
+        taking (writing blocked, or closing with data left) is given up."""
         self.timer = None
-        if self.transport.is_closing() or self.cycle is None or self.cycle.response_complete:
-            return
-        if self.cycle.response_started and self.flow.write_paused:
-            self.transport.abort()
-        else:
+        transport = self.transport
+        if transport.get_write_buffer_size() and (self.flow.write_paused
+                                                  or transport.is_closing()):
+            transport.abort()
+        elif not transport.is_closing():  # still being computed or written
             self.timer = self.loop.call_later(self.limits.request_timeout,
                                               self.response_deadline)
 
