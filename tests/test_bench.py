@@ -266,17 +266,18 @@ def test_profile_attributes_samples_to_the_most_specific_part(tmp_path: Path) ->
     folded.write_text(
         "handle (rasa/core/processor.py:10);process (bot/plugins/nlu_language.py:80);"
         "detect (bot/logic/language.py:150) 30\n"
-        "handle (rasa/core/processor.py:10);predict (rasa/nlu/classifiers/diet_classifier.py:9);"
-        "call (tensorflow/python/eager/function.py:1) 50\n"
+        "handle (rasa/core/processor.py:10);process (bot/plugins/nlu_ngrams.py:9);"
+        "transform (sklearn/pipeline.py:1) 50\n"
         "run (rasa/core/actions/action.py:700);validate (jsonschema/validators.py:3) 20\n"
         "run (sanic/app.py:1);serve (sanic/server/runners.py:155) 400\n"
         "bad line without a count\n", encoding="utf-8")
     stacks = read_folded(folded)
     assert sum(stacks.values()) == 500
-    assert part_of(next(s for s in stacks if "diet" in s)) == "NLU: DIET intent classifier"
+    assert (part_of(next(s for s in stacks if "nlu_ngrams" in s))
+            == "NLU: n-gram intent classifier and scope gate (ours)")
     text = "\n".join(summary("Rasa server", stacks))
     assert "100 samples at work (400 more waiting in the event loop" in text
-    assert "| NLU: DIET intent classifier | 50.0% |" in text
+    assert "| NLU: n-gram intent classifier and scope gate (ours) | 50.0% |" in text
     assert "| NLU: language decision (ours: lingua + n-gram classifier) | 30.0% |" in text
     assert "| action server call: reply schema check | 20.0% |" in text
-    assert "`call (tensorflow/python/eager/function.py:1)` | 50.0%" in text
+    assert "`transform (sklearn/pipeline.py:1)` | 50.0%" in text

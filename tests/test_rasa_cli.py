@@ -6,7 +6,7 @@ with ``SPACY_MODEL`` removed from the environment:
 
 - ``rasa data validate`` exactly as a newcomer types it (no arguments, repository root);
 - ``rasa train nlu`` + ``rasa test nlu`` on a small split (a few intents of each language,
-  the project's pipeline from ``config.yml`` with a fast classifier in DIET's place), run
+  the project's NLU pipeline from ``config.yml`` as shipped), run
   from a temporary working directory, to show the pipeline path does not depend on the cwd.
 
 The unit tests check how the model is chosen and that the choice is part of the training
@@ -104,20 +104,9 @@ def _small_split() -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _quick_config() -> dict[str, Any]:
-    """config.yml's pipeline with a fast classifier in DIET's place.
-
-    Everything before the classifier (our SpacyNLP, SpacyTokenizer, the featurizers) and
-    after it stays as configured; DIET itself would spend ~45 s building and loading its
-    TensorFlow graph even for one epoch (sklearn's classifier ~40 s loading skops), and its
-    quality is measured elsewhere (cross-validation). Policies are left out (NLU only).
-    """
+    """config.yml's NLU pipeline as shipped (its n-gram intent classifier trains in seconds on
+    the small split); policies are left out (NLU only)."""
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
-    config["pipeline"] = [
-        {"name": "KeywordIntentClassifier"}
-        if component["name"] == "DIETClassifier"
-        else component
-        for component in config["pipeline"]
-    ]
     config.pop("policies", None)
     return config
 

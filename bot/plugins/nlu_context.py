@@ -1,15 +1,15 @@
 """Rasa NLU component: when unsure, the reading that fits the conversation wins.
 
 "Und wie lange läuft das?" right after the funding answer is either the programme's duration
-or an elliptical "how long?"; both mean the same there, but DIET splits its confidence
-between them and the FallbackClassifier answers "did you mean ...?". A person at the counter
-would not ask back. ``ContextTieBreaker`` runs after the FallbackClassifier with the
-conversation Rasa hands in: when the message fell to ``nlu_fallback``, the conversation has a
-topic (slot ``topic``, set by the action that answered last), and one of the two best-ranked
-intents fits that topic (an intent of the topic, or an elliptical follow-up, which the
-dialogue reads in the topic), that intent is taken if DIET gave it at least half the fallback
-threshold. Messages without a topic, and out-of-scope questions, are left alone.
-"""
+or an elliptical "how long?"; both mean the same there, but the intent classifier splits its
+confidence between them and the FallbackClassifier answers "did you mean ...?". A person at
+the counter would not ask back. ``ContextTieBreaker`` runs after the FallbackClassifier with
+the conversation Rasa hands in: when the message fell to ``nlu_fallback``, the conversation
+has a topic (slot ``topic``, set by the action that answered last), and one of the two best-
+ranked intents fits that topic (an intent of the topic, or an elliptical follow-up, which
+the dialogue reads in the topic), that intent is taken if the classifier gave it at least
+``minimum_confidence`` (0.3). Messages without a topic, and out-of-scope questions, are left
+alone."""
 
 from __future__ import annotations
 

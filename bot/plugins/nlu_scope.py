@@ -1,46 +1,30 @@
 """Rasa NLU component: a second opinion on scope before a factual answer.
 
-DIET learns ``out_of_scope`` as one intent among many, and a question from another domain
-that shares a word with SMARTCity ("In welcher Phase ist der Mond?", "funding for my new
-heating") can still win a factual intent with high confidence. ``ScopeGate`` is a separate
-binary classifier (character and word n-grams, logistic regression) trained on the same NLU
-data: everything in scope against the ``out_of_scope`` examples. When DIET picks an intent
-that would be answered with SMARTCity facts and the gate says "out of scope" with at least
-``threshold`` probability, the message becomes ``out_of_scope``: a refusal with the
-right referral costs a citizen less than a confident wrong fact. The threshold comes from
-cross-validation on the training data (docs/nlu-experiments.md), never from held-out sets.
-"""
+The intent classifier learns ``out_of_scope`` as one intent among many, and a question from
+another domain that shares a word with SMARTCity ("In welcher Phase ist der Mond?", "funding
+for my new heating") can still win a factual intent with high confidence. ``ScopeGate`` is a
+separate binary classifier (character and word n-grams, logistic regression) trained on the
+same NLU data: everything in scope against the ``out_of_scope`` examples. When the
+classifier picks an intent that would be answered with SMARTCity facts and the gate says
+"out of scope" with at least ``threshold`` probability, the message becomes
+``out_of_scope``: a refusal with the right referral costs a citizen less than a confident
+wrong fact. The threshold comes from cross-validation on the training data (docs/nlu-
+experiments.md), never from held-out sets."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import joblib
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.logic.intents import OUT_OF_SCOPE_INTENT, is_factual
+from bot.plugins.nlu_ngrams import StoredModel, ngram_model
 
 SCOPE_PROBABILITY = "scope_out_probability"
-
-
-def scope_model(c: float) -> Any:
-    """Character n-grams (typos, compounds) plus words and word pairs, one linear model."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline, make_union
-
-    features = make_union(
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
-        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
-    )
-    return make_pipeline(features, LogisticRegression(C=c, max_iter=2000,
-                                                      class_weight="balanced"))
 
 
 def scope_training_set(training_data: TrainingData) -> tuple[list[str], list[int]]:
@@ -53,9 +37,9 @@ def scope_training_set(training_data: TrainingData) -> tuple[list[str], list[int
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class ScopeGate(GraphComponent):
-    """After DIET and the FallbackClassifier: factual intents the gate calls out of scope
-    become ``out_of_scope``."""
+class ScopeGate(StoredModel):
+    """After the intent classifier and the FallbackClassifier: factual intents the gate calls
+    out of scope become ``out_of_scope``."""
 
     FILE = "scope_gate.joblib"
 
@@ -63,39 +47,12 @@ class ScopeGate(GraphComponent):
     def get_default_config() -> dict[str, Any]:
         return {"threshold": 0.6, "C": 4.0}
 
-    def __init__(self, config: dict[str, Any], model_storage: ModelStorage,
-                 resource: Resource, model: Any = None) -> None:
-        self.threshold = float(config["threshold"])
-        self.c = float(config["C"])
-        self._model_storage = model_storage
-        self._resource = resource
-        self.model = model
-
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> ScopeGate:
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> ScopeGate:
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = joblib.load(directory / cls.FILE)
-        except (ValueError, FileNotFoundError):
-            model = None
-        return cls(config, model_storage, resource, model)
-
     def train(self, training_data: TrainingData) -> Resource:
         texts, labels = scope_training_set(training_data)
         if 0 < sum(labels) < len(labels):
-            self.model = scope_model(self.c).fit(texts, labels)
-            with self._model_storage.write_to(self._resource) as directory:
-                joblib.dump(self.model, directory / self.FILE)
+            return self.store(ngram_model(float(self.config["C"]), "balanced")
+                              .fit(texts, labels))
         return self._resource
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
         if self.model is None:
@@ -106,7 +63,7 @@ class ScopeGate(GraphComponent):
                 continue
             probability = float(self.model.predict_proba([message.get(TEXT) or ""])[0][1])
             message.set(SCOPE_PROBABILITY, probability, add_to_output=True)
-            if probability >= self.threshold:
+            if probability >= float(self.config["threshold"]):
                 verdict = {"name": OUT_OF_SCOPE_INTENT, "confidence": probability}
                 ranking = [verdict] + [r for r in message.get(INTENT_RANKING_KEY) or []
                                        if r.get("name") != OUT_OF_SCOPE_INTENT]

@@ -1,0 +1,105 @@
+"""Rasa NLU components built on one linear model over character and word n-grams.
+
+Citizens' questions are short, often misspelt, and German compounds carry the meaning in
+their parts ("Stadtrundgangstermin"). Character n-grams within words plus words and word
+pairs, weighted by TF-IDF, with a logistic regression on top, read such text well and train
+in seconds; measured against DIET on the held-out sets in docs/nlu-experiments.md.
+``NgramIntentClassifier`` names the intent; ``ScopeGate`` (bot/plugins/nlu_scope.py) uses the
+same features for its in/out-of-scope opinion.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import joblib
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+
+def ngram_model(c: float, class_weight: str | None = None) -> Any:
+    """Character n-grams (typos, compounds) plus words and word pairs, one linear model."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    features = make_union(
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
+    )
+    return make_pipeline(features, LogisticRegression(C=c, max_iter=3000,
+                                                      class_weight=class_weight))
+
+
+class StoredModel(GraphComponent):
+    """A trainable component whose whole state is one fitted scikit-learn model, kept in
+    Rasa's model storage with joblib (an archive without it loads as untrained)."""
+
+    FILE = "model.joblib"
+
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage,
+                 resource: Resource, model: Any = None) -> None:
+        self.config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self.model = model
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> StoredModel:
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> StoredModel:
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = joblib.load(directory / cls.FILE)
+        except (ValueError, FileNotFoundError):
+            model = None
+        return cls(config, model_storage, resource, model)
+
+    def store(self, model: Any) -> Resource:
+        self.model = model
+        with self._model_storage.write_to(self._resource) as directory:
+            joblib.dump(model, directory / self.FILE)
+        return self._resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class NgramIntentClassifier(StoredModel):
+    """The intent and a ranking of the best alternatives, from the message's n-grams."""
+
+    FILE = "intent_model.joblib"
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"C": 30.0, "ranking_length": 10}
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [e for e in training_data.intent_examples if e.get(TEXT)]
+        if len({e.get(INTENT) for e in examples}) < 2:
+            return self._resource
+        return self.store(ngram_model(float(self.config["C"])).fit(
+            [e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples]))
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self.model is None:
+            return messages
+        length = int(self.config["ranking_length"])
+        for message in messages:
+            probabilities = self.model.predict_proba([message.get(TEXT) or ""])[0]
+            ranking = sorted(({"name": str(name), "confidence": float(p)}
+                              for name, p in zip(self.model.classes_, probabilities, strict=True)),
+                             key=lambda r: -r["confidence"])[:length]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        return messages
