@@ -20,7 +20,7 @@ from actions.common import (
 )
 from bot.logic import formatting
 from bot.logic.clock import now
-from bot.logic.dates import resolve_day
+from bot.logic.dates import day_offset, resolve_day
 from bot.logic.hours import DayStatus, OfficeCalendar
 
 LAST_DAY_SLOT = "last_day"
@@ -115,8 +115,10 @@ class ActionHoursDay(KnowledgeAction):
                           weekday=next(tracker.get_latest_entity_values("weekday"), None))
         if day is None:  # no day named: in a follow-up the day asked about before, else today
             day = (remembered_day(tracker) if is_follow_up(tracker) else None) or current.date()
-            if tracker.get_intent_of_latest_message() == NEXT_FOLLOW_UP:  # "und am Tag danach?"
-                day += timedelta(days=1)
+            offset = day_offset(text)  # "und am Tag danach?", "and the day before?"
+            if offset is None and tracker.get_intent_of_latest_message() == NEXT_FOLLOW_UP:
+                offset = 1
+            day += timedelta(days=offset or 0)
         office = calendar()
         status = office.day_status(day, language)
         if not status.is_known:

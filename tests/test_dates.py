@@ -107,3 +107,23 @@ def observed() -> dict[str, Any]:
                              formatting.weekday_name(0, language)]
                   for language in ("de", "en")},
     }
+
+
+@pytest.mark.parametrize(("text", "offset"), [
+    ("and the day after?", 1),
+    ("and the next day?", 1),
+    ("und am Tag danach?", 1),
+    ("und einen Tag später?", 1),
+    ("am folgenden Tag?", 1),
+    ("and the day before?", -1),
+    ("und am Tag davor?", -1),
+    ("and the day after tomorrow?", None),  # counted from today: find_period's
+    ("und übermorgen?", None),
+    ("und am Freitag?", None),
+    ("und danach?", None),  # no day counted: the next tour, the next opening ...
+    ("Feiertag danach?", None),
+])
+def test_day_offset_counts_from_the_day_asked_about(text, offset):
+    from bot.logic.dates import day_offset
+
+    assert day_offset(text) == offset

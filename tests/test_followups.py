@@ -58,6 +58,9 @@ GERMAN = [
     ("holiday then the day after", BEFORE_WELTKINDERTAG, [
         ("Haben Sie morgen geöffnet?", ["Weltkindertag"], []),
         ("und übermorgen?", ["21. September 2023", "17:00"], [])]),
+    ("a named day then the day after", TOURS_AHEAD, [
+        ("Hat das Büro am Donnerstag geöffnet?", ["22. Juni 2023"], []),
+        ("und einen Tag später?", ["23. Juni 2023", "15:00"], ["22. Juni"])]),
     ("hours then phone", TOURS_AHEAD, [
         ("Wann haben Sie geöffnet?", ["Montag"], []),
         ("Danke! Und wie ist die Telefonnummer?", ["0365 838-1200"], [])]),
@@ -131,6 +134,9 @@ ENGLISH = [
     ("holiday then the day after", BEFORE_WELTKINDERTAG, [
         ("Are you open tomorrow?", ["World Children"], []),
         ("And the day after tomorrow?", ["21 September 2023", "17:00"], [])]),
+    ("a named day then the day after", TOURS_AHEAD, [
+        ("Is the office open on Thursday?", ["22 June 2023"], []),
+        ("and the day after?", ["23 June 2023", "15:00"], ["22 June"])]),
     ("hours then phone", TOURS_AHEAD, [
         ("When is the office open?", ["Monday"], []),
         ("Thanks! And what's the phone number?", ["0365 838-1200"], [])]),

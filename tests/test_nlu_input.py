@@ -122,20 +122,30 @@ def test_scope_gate_turns_a_confident_factual_intent_out_of_scope_only_when_it_s
         assert verdict("Wie wird das Wetter morgen am Strand?", "followup_day") == "followup_day"
 
 
-def test_an_unsure_message_takes_the_reading_that_fits_the_topic():
-    from bot.plugins.nlu_context import contextual_choice
+def test_the_topic_is_a_prior_over_the_ranking():
+    from bot.plugins.nlu_context import in_context
 
     ranking = [{"name": "nlu_fallback", "confidence": 0.6},
                {"name": "programme_duration", "confidence": 0.45},
                {"name": "followup_how_long", "confidence": 0.41},
                {"name": "tour_next", "confidence": 0.1}]
-    assert contextual_choice(ranking, "programme", 0.3)["name"] == "programme_duration"
-    assert contextual_choice(ranking, "tours", 0.3)["name"] == "followup_how_long"
-    assert contextual_choice(ranking, None, 0.3) is None  # no topic: the fallback stays
-    assert contextual_choice(ranking, "tours", 0.42) is None  # too unsure even so
+    assert in_context(ranking, "programme", 3.0, 0.3)["name"] == "programme_duration"
+    assert in_context(ranking, "tours", 3.0, 0.3)["name"] == "followup_how_long"
+    assert in_context(ranking, None, 3.0, 0.3) is None  # no topic: the fallback stays
+    assert in_context(ranking, "tours", 3.0, 0.7) is None  # too unsure even so
+    # the prior turns a confident reading of another topic when it is not that confident ...
+    other_topic = [{"name": "programme_since", "confidence": 0.55},
+                   {"name": "followup_more", "confidence": 0.3},
+                   {"name": "contact", "confidence": 0.15}]
+    chosen = in_context(other_topic, "tours", 3.0, 0.3)
+    assert chosen["name"] == "followup_more"
+    assert chosen["confidence"] == pytest.approx(0.9 / 1.6)
+    # ... but not a clear question about something else, nor a reading without the topic
+    clear = [{"name": "tour_next", "confidence": 0.9}, {"name": "hours_day", "confidence": 0.05}]
+    assert in_context(clear, "office", 3.0, 0.3) is None
     only_other = [{"name": "contact", "confidence": 0.5}, {"name": "greet", "confidence": 0.4},
-                  {"name": "tour_next", "confidence": 0.09}]
-    assert contextual_choice(only_other, "tours", 0.3) is None  # third place does not count
+                  {"name": "out_of_scope", "confidence": 0.09}]
+    assert in_context(only_other, "tours", 3.0, 0.3) is None
 
 
 @pytest.mark.parametrize(("text", "first", "further"), [

@@ -64,6 +64,12 @@ _NEXT = {"naechste", "naechsten", "naechstes", "naechster", "kommende", "kommend
 _WEEKEND = {"wochenende", "weekend"}
 _WEEK = {"woche", "week"}
 _ENGLISH_MAY_CONTEXT = {"in", "of", "during", "im", "until", "till", "end", "early", "late"}
+# "the day after" / "am Tag danach" / "einen Tag später" / "the day before": a day counted from
+# the day the conversation is about, not from today (see day_offset).
+_DAY = {"day", "tag", "tags"}
+_LATER = {"after", "danach", "darauf", "drauf", "spaeter", "later", "next", "naechsten",
+          "naechste", "folgenden", "following"}
+_EARLIER = {"before", "davor", "vorher", "frueher", "earlier", "previous", "vorigen", "zuvor"}
 
 
 def _coming_weekday(today: date, weekday: int, strictly_after: bool = False) -> date:
@@ -197,6 +203,20 @@ def find_period(text: str, today: date, weekday: str | None = None,
         years = [int(token) for token in tokens if len(token) == 4 and token.isdigit()]
         year = years[0] if years else None
         return _month_period(today, month_number, year)
+    return None
+
+
+def day_offset(text: str) -> int | None:
+    """+1 for "the day after" / "einen Tag später", -1 for "the day before" / "am Tag davor";
+    None when the text does not count days from another day. The caller adds it to the day
+    the conversation asked about (a follow-up), where "today" would be the wrong base."""
+    tokens = {_fold(token) for token in _TOKEN.findall(text[:500])}
+    if not tokens & _DAY or tokens & {"tomorrow", "morgen", "uebermorgen", "today", "heute"}:
+        return None
+    if tokens & _LATER:
+        return 1
+    if tokens & _EARLIER:
+        return -1
     return None
 
 
