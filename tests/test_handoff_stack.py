@@ -111,9 +111,9 @@ def test_a_person_asked_for_then_a_request_with_consent_in_german(stack):
 
 def test_after_the_final_fallback_the_unanswered_question_is_the_draft_in_english(stack):
     citizen = stack.chat(SATURDAY)
-    # Two unclear messages in a row (each mixes two topics) lead to the final fallback.
-    question = "The tour or the projects, which one is better for kids?"
-    first = citizen.say("Which one is better, the tour or the office?")
+    # Two unclear messages in a row (vague, no topic named) lead to the final fallback.
+    question = "Is that one or the other one better for kids?"
+    first = citizen.say("What do you think about it all?")
     # The two-stage fallback: "did you mean", then the final answer for the second one.
     assert "Did you mean" in first or "did you mean" in first, first
     final = citizen.say(question)
