@@ -314,14 +314,15 @@ def test_load_50_conversations_of_20_messages_through_nginx() -> None:
 # ---------------------------------------------------------------- hostile input
 
 
-def kb_checksum() -> str:
-    """The knowledge base's content in PostgreSQL (every table but those holding citizens'
-    text, which the assistant writes by design)."""
+def kb_checksum() -> dict[str, str]:
+    """The knowledge base's content in PostgreSQL, a digest per table (every table but those
+    holding citizens' text, which the assistant writes by design), so a change names its
+    table."""
     from bot.services import retention
 
     citizen = {entry.name for entry in retention.CITIZEN_TABLES}
     connection = pg_connect("smartcity_kb")
-    digest = hashlib.sha256()
+    digests = {}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
@@ -332,10 +333,10 @@ def kb_checksum() -> str:
             for table in tables:
                 cursor.execute(f'SELECT * FROM "{table}"')  # names from the catalogue
                 rows = sorted(repr(row) for row in cursor.fetchall())
-                digest.update(f"{table}:{len(rows)}:{rows}".encode())
+                digests[table] = hashlib.sha256(f"{len(rows)}:{rows}".encode()).hexdigest()
     finally:
         connection.close()
-    return digest.hexdigest()
+    return digests
 
 
 def hostile_bodies() -> list[tuple[bytes, str]]:
@@ -428,7 +429,8 @@ def test_hostile_input_causes_no_5xx_no_change_and_no_odd_slot() -> None:
         {target: {str(code): codes.count(code) for code in sorted(set(codes))}
          for target, codes in statuses.items()}, indent=2) + "\n")
     assert statuses["direct"].count(200) >= 100  # most reached the assistant itself
-    assert kb_checksum() == before
+    after = kb_checksum()
+    assert after == before, sorted(t for t in {*after, *before} if after.get(t) != before.get(t))
     # Every replica still answers.
     for base in REPLICAS.values():
         assert is_answer(Chat("after-hostile").say("Wann haben Sie geöffnet?", base)[0])

@@ -12,7 +12,7 @@ import time as _time
 from pathlib import Path
 
 from bot.kb import KnowledgeBaseError
-from bot.kb.database import database_url, is_current, store
+from bot.kb.database import database_url, ensure_operational_tables, is_current, store
 from bot.kb.editing import edit_lock
 from bot.kb.fields import WEEKDAYS
 from bot.kb.loader import DEFAULT_DIR, content_hash, load_directory, write_directory
@@ -31,9 +31,13 @@ def load(
     with edit_lock(directory):  # not while the console saves an edit (bot/kb/editing.py)
         digest = content_hash(directory)
         if if_changed and is_current(digest, url):
+            ensure_operational_tables(url)
             return f"knowledge base unchanged ({digest[:12]}), nothing to load"
         kb = load_directory(directory)
         store(kb, digest, url)
+    # The office's and the console's tables too, after a good load: the database has its
+    # whole shape from then on, not only once the first citizen's question is logged.
+    ensure_operational_tables(url)
     return (
         f"loaded {directory} into the knowledge base in {_time.monotonic() - started:.2f}s: "
         f"{counts(kb)}"
