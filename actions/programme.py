@@ -12,6 +12,7 @@ TOPIC_INTENT = "programme_topic"
 # Elliptical follow-ups while the conversation is about the programme ("und wie lange?").
 FOLLOW_UP_FACTS = {
     "followup_how_long": "duration",
+    "followup_when": "since",
     "followup_status": "phases",
     "followup_more": "about",
 }

@@ -206,6 +206,15 @@ def find_period(text: str, today: date, weekday: str | None = None,
     return None
 
 
+def names_one_day(text: str, today: date) -> bool:
+    """Does the text name one day ("am 3. Oktober", "tomorrow", "am Weltkindertag"), not a
+    week or a month? Then a question about the office is a question about that day."""
+    if holidays_named(text, today, _fold):
+        return True
+    period = find_period(text, today)
+    return period is not None and period.kind == "day"
+
+
 def day_offset(text: str) -> int | None:
     """+1 for "the day after" / "einen Tag später", -1 for "the day before" / "am Tag davor";
     None when the text does not count days from another day. The caller adds it to the day

@@ -18,6 +18,17 @@ TOPIC_OF_PREFIX = (("programme_", "programme"), ("pilot", "projects"),
 FACTUAL_PREFIXES = tuple(prefix for prefix, _ in TOPIC_OF_PREFIX)
 
 
+# A question that names one day is about that day ("Hat das Büro am 3. Oktober geöffnet?"):
+# the general reading -> the day's (bot/plugins/nlu_specific.py).
+DAY_READING = {"hours_week": "hours_day", "open_now": "hours_day"}
+
+
+# Questions about one named thing: without the thing named (the lookup table's entity, fuzzily)
+# or a word for its kind, "Was ist Buddhismus?" is not a project question
+# (bot/plugins/nlu_evidence.py). intent -> (lookup table, words for the kind, folded).
+NEEDS_SUBJECT = {"pilot_detail": ("project", ("projekt", "project", "pilot", "vorhaben"))}
+
+
 def topic_of(intent: str) -> str | None:
     """'tour_next' -> 'tours'; None for meta intents and follow-ups."""
     return next((topic for prefix, topic in TOPIC_OF_PREFIX if intent.startswith(prefix)),

@@ -74,3 +74,18 @@ def best_match(text: str, projects: Iterable[ProjectLike], entity: str | None = 
     if best is None or best.score < MATCH_THRESHOLD:
         return None
     return best
+
+
+@dataclass(frozen=True)
+class NamedForm:
+    """A bare surface form (e.g. a lookup-table entry) in the shape ``best_match`` reads."""
+
+    key: str
+    name_de: str
+    name_en: str = ""
+    synonyms: tuple[str, ...] = ()
+
+
+def names_one_of(text: str, forms: Iterable[str]) -> bool:
+    """Does the message name one of ``forms``, tolerating typos as the actions do?"""
+    return best_match(text, [NamedForm(form, form) for form in forms]) is not None

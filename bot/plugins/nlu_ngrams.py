@@ -22,18 +22,24 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 
-def ngram_model(c: float, class_weight: str | None = None) -> Any:
-    """Character n-grams (typos, compounds) plus words and word pairs, one linear model."""
+def ngram_features() -> Any:
+    """Character n-grams within words (typos, compounds) plus words and word pairs."""
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline, make_union
+    from sklearn.pipeline import make_union
 
-    features = make_union(
+    return make_union(
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
         TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
     )
-    return make_pipeline(features, LogisticRegression(C=c, max_iter=3000,
-                                                      class_weight=class_weight))
+
+
+def ngram_model(c: float, class_weight: str | None = None) -> Any:
+    """The n-gram features and one linear model over them."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(ngram_features(), LogisticRegression(C=c, max_iter=3000,
+                                                              class_weight=class_weight))
 
 
 class StoredModel(GraphComponent):

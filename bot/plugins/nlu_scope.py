@@ -22,9 +22,77 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.logic.intents import OUT_OF_SCOPE_INTENT, is_factual
-from bot.plugins.nlu_ngrams import StoredModel, ngram_model
+from bot.logic.vocabulary import Vocabulary
+from bot.plugins.nlu_ngrams import StoredModel, ngram_features
 
 SCOPE_PROBABILITY = "scope_out_probability"
+# The count of unknown words is cut here: a fourth stranger adds no evidence.
+MAX_UNKNOWN_WORDS = 3
+
+
+class UnknownWords:
+    """scikit-learn transformer: how many of a message's content words the in-scope
+    examples and the knowledge-base names (``known_texts``) never use (bot/logic/vocabulary.py).
+
+    In training, an in-scope example's own words would always be known, so the model would
+    learn that in-scope questions never hold a stranger. ``fit_transform`` therefore counts
+    each training example against the vocabulary of the other folds, as a new question meets
+    the vocabulary of all of them."""
+
+    def __init__(self, known_texts: tuple[str, ...] = (), folds: int = 5) -> None:
+        self.known_texts = known_texts
+        self.folds = folds
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {"known_texts": self.known_texts, "folds": self.folds}
+
+    def set_params(self, **params: Any) -> UnknownWords:
+        for key, value in params.items():
+            setattr(self, key, value)
+        return self
+
+    def _vocabulary(self, texts: list[str], labels: list[int]) -> Vocabulary:
+        in_scope = [text for text, label in zip(texts, labels, strict=True) if not label]
+        return Vocabulary([*in_scope, *self.known_texts])
+
+    def fit(self, texts: list[str], labels: list[int]) -> UnknownWords:
+        self.vocabulary_ = self._vocabulary(list(texts), list(labels))
+        return self
+
+    def transform(self, texts: list[str]) -> Any:
+        return self._counts(self.vocabulary_, list(texts))
+
+    def fit_transform(self, texts: list[str], labels: list[int]) -> Any:
+        import numpy as np
+
+        texts, labels = list(texts), list(labels)
+        self.fit(texts, labels)
+        counts = np.zeros((len(texts), 2))
+        for fold in range(self.folds):
+            held = [i for i in range(len(texts)) if i % self.folds == fold]
+            rest = [i for i in range(len(texts)) if i % self.folds != fold]
+            vocabulary = self._vocabulary([texts[i] for i in rest], [labels[i] for i in rest])
+            counts[held] = self._counts(vocabulary, [texts[i] for i in held])
+        return counts
+
+    @staticmethod
+    def _counts(vocabulary: Vocabulary, texts: list[str]) -> Any:
+        import numpy as np
+
+        rows = []
+        for text in texts:
+            unknown = min(len(vocabulary.unknown_words(text)), MAX_UNKNOWN_WORDS)
+            rows.append((unknown / MAX_UNKNOWN_WORDS, float(unknown > 0)))
+        return np.array(rows, dtype=float).reshape(len(texts), 2)
+
+
+def scope_model(c: float, known_texts: tuple[str, ...] = ()) -> Any:
+    """The gate's model: the intent classifier's n-grams plus the unknown-word count."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    return make_pipeline(make_union(ngram_features(), UnknownWords(known_texts)),
+                         LogisticRegression(C=c, max_iter=3000, class_weight="balanced"))
 
 
 def scope_training_set(training_data: TrainingData) -> tuple[list[str], list[int]]:
@@ -45,13 +113,14 @@ class ScopeGate(StoredModel):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"threshold": 0.6, "C": 4.0}
+        return {"threshold": 0.62, "C": 10.0}
 
     def train(self, training_data: TrainingData) -> Resource:
         texts, labels = scope_training_set(training_data)
         if 0 < sum(labels) < len(labels):
-            return self.store(ngram_model(float(self.config["C"]), "balanced")
-                              .fit(texts, labels))
+            names = tuple(name for table in training_data.lookup_tables
+                          for name in table["elements"])
+            return self.store(scope_model(float(self.config["C"]), names).fit(texts, labels))
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -64,9 +133,14 @@ class ScopeGate(StoredModel):
             probability = float(self.model.predict_proba([message.get(TEXT) or ""])[0][1])
             message.set(SCOPE_PROBABILITY, probability, add_to_output=True)
             if probability >= float(self.config["threshold"]):
-                verdict = {"name": OUT_OF_SCOPE_INTENT, "confidence": probability}
-                ranking = [verdict] + [r for r in message.get(INTENT_RANKING_KEY) or []
-                                       if r.get("name") != OUT_OF_SCOPE_INTENT]
-                message.set(INTENT, verdict, add_to_output=True)
-                message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+                rule_out_of_scope(message, probability)
         return messages
+
+
+def rule_out_of_scope(message: Message, confidence: float) -> None:
+    """Make ``out_of_scope`` the message's intent, first in its ranking."""
+    verdict = {"name": OUT_OF_SCOPE_INTENT, "confidence": confidence}
+    ranking = [verdict] + [r for r in message.get(INTENT_RANKING_KEY) or []
+                           if r.get("name") != OUT_OF_SCOPE_INTENT]
+    message.set(INTENT, verdict, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

@@ -1,0 +1,68 @@
+"""Rasa NLU component: a question about one named thing must name it.
+
+"Was ist agiles Projektmanagement?" and "What is Pythagoras' theorem?" have the shape of the
+project question "Was ist der Mängelmelder?", and the classifier reads the shape. The project
+question can only be answered when a project is named, or at least asked about as a project
+("Was ist das Projekt Seilbahn?" gets the honest "I know no such project"). ``SubjectEvidence``
+learns the names from the lookup tables at training time (generated from the knowledge base)
+and, for the intents in ``NEEDS_SUBJECT``, turns a reading without its subject into
+``out_of_scope``, unless the conversation is already about that topic (then the question is
+about the thing last named). Names are matched with the actions' own fuzzy matcher.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.logic.intents import NEEDS_SUBJECT, topic_of
+from bot.logic.matching import fold, names_one_of
+from bot.plugins.nlu_context import TOPIC_SLOT
+from bot.plugins.nlu_ngrams import StoredModel
+from bot.plugins.nlu_scope import rule_out_of_scope
+
+
+def names_subject(text: str, entities: list[dict[str, Any]], table: str,
+                  names: list[str], kind_words: tuple[str, ...]) -> bool:
+    if any(entity.get("entity") == table for entity in entities):
+        return True
+    folded = fold(text)
+    return any(word in folded for word in kind_words) or names_one_of(text, names)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class SubjectEvidence(StoredModel):
+    """After the entity extractor: a reading that needs a named subject and has none
+    becomes ``out_of_scope``."""
+
+    FILE = "subject_names.joblib"
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {}
+
+    def train(self, training_data: TrainingData) -> Resource:
+        tables = {table for table, _ in NEEDS_SUBJECT.values()}
+        names = {table["name"]: list(table["elements"])
+                 for table in training_data.lookup_tables if table["name"] in tables}
+        return self.store(names)
+
+    def process(self, messages: list[Message],
+                tracker: DialogueStateTracker | None = None) -> list[Message]:
+        topic = tracker.get_slot(TOPIC_SLOT) if tracker is not None else None
+        for message in messages:
+            intent = (message.get(INTENT) or {}).get("name") or ""
+            if intent not in NEEDS_SUBJECT or topic_of(intent) == topic:
+                continue
+            table, kind_words = NEEDS_SUBJECT[intent]
+            if names_subject(message.get(TEXT) or "", message.get(ENTITIES) or [], table,
+                             (self.model or {}).get(table, []), kind_words):
+                continue
+            rule_out_of_scope(message, 1.0)
+        return messages
