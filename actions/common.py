@@ -23,7 +23,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.kb import Contact, KnowledgeBaseError, Repository
+from bot.kb import Contact, Fact, KnowledgeBaseError, Repository
 from bot.kb.records import in_easy_read
 from bot.logic import easy_read, formatting, intents
 from bot.logic.language import DEFAULT_LANGUAGE, normalise
@@ -113,6 +113,12 @@ def phrase(domain: DomainDict, response: str, language: str, *, register: str | 
 
 def source_vars(record: Any, language: str) -> dict[str, str]:
     return {"source": record.source, "as_of": formatting.as_of(record.as_of, language)}
+
+
+def fact_vars(fact: Fact, language: str) -> dict[str, str]:
+    """A fact's text and its source line, as every response quoting a fact ({fact}) wants."""
+    return {"fact": fact.text_en if language == "en" else fact.text_de,
+            **source_vars(fact, language)}
 
 
 def contact_vars(contact: Contact | None, language: str) -> dict[str, str]:

@@ -11,6 +11,7 @@ from actions.common import (
     Events,
     KnowledgeAction,
     contact_vars,
+    fact_vars,
     is_follow_up,
     on_file,
     repository,
@@ -46,12 +47,11 @@ class ActionPilotsOverview(KnowledgeAction):
         pilots = on_file(repository().projects("pilot"))
         dispatcher.utter_message(
             response="utter_pilots_overview",
-            fact=fact.text_en if language == "en" else fact.text_de,
             count=len(pilots),
             project_list=project_list(pilots, language),
             # the shortest name reads best in "What is ...?"
             example=min((project_name(p, language) for p in pilots), key=len),
-            **source_vars(fact, language),
+            **fact_vars(fact, language),
         )
         return []
 
@@ -68,9 +68,8 @@ class ActionImplementationProjects(KnowledgeAction):
         projects = repository().projects("implementation")
         dispatcher.utter_message(
             response="utter_implementation_projects",
-            fact=fact.text_en if language == "en" else fact.text_de,
             project_list=project_list(projects, language),
-            **source_vars(fact, language),
+            **fact_vars(fact, language),
         )
         return []
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import DomainDict, Events, KnowledgeAction, on_file, repository, source_vars
+from actions.common import DomainDict, Events, KnowledgeAction, fact_vars, on_file, repository
 
 INTENT_PREFIX = "programme_"
 TOPIC_INTENT = "programme_topic"
@@ -44,7 +44,6 @@ class ActionProgramme(KnowledgeAction):
         fact = on_file(repository().fact(key) if key else None)
         dispatcher.utter_message(
             response=RESPONSE_FOR_FACT.get(key, "utter_fact"),
-            fact=fact.text_en if language == "en" else fact.text_de,
-            **source_vars(fact, language),
+            **fact_vars(fact, language),
         )
         return []

@@ -11,6 +11,7 @@ from actions.common import (
     Events,
     KnowledgeAction,
     contact_vars,
+    fact_vars,
     on_file,
     phrase,
     repository,
@@ -53,6 +54,14 @@ def tour_vars(tour: Tour, domain: DomainDict, language: str) -> dict[str, str]:
     }
 
 
+def utter_tour(dispatcher: CollectingDispatcher, response: str, tour: Tour,
+               domain: DomainDict, language: str, **more: str) -> Events:
+    """Reply about ``tour`` and put it in focus, so that a follow-up ("und wie lange dauert
+    die?", "und der danach?") is about it; ``more`` adds to or overrides its variables."""
+    dispatcher.utter_message(response=response, **{**tour_vars(tour, domain, language), **more})
+    return [SlotSet(LAST_TOUR_SLOT, tour.key)]
+
+
 def tour_list(tours: list[Tour], domain: DomainDict, language: str) -> str:
     return "\n".join(
         f"• {formatting.short_day(tour.date, language)}, {formatting.clock(tour.start)}–"
@@ -91,17 +100,11 @@ def utter_next_or_none(dispatcher: CollectingDispatcher, domain: DomainDict,
     tours = repository().tours()
     upcoming = tour_logic.next_tour(tours, now(), mode)
     if upcoming is not None:
-        dispatcher.utter_message(response="utter_tour_next",
-                                 **tour_vars(upcoming, domain, language))
-        return [SlotSet(LAST_TOUR_SLOT, upcoming.key)]
+        return utter_tour(dispatcher, "utter_tour_next", upcoming, domain, language)
     last = on_file(tour_logic.last_tour(tours, now(), mode))
-    dispatcher.utter_message(
-        response="utter_tour_none_ahead",
-        mode_suffix=mode_label(domain, mode, language) if mode else "",
-        **{**tour_vars(last, domain, language),
-           **contact_vars(repository().contact(), language)},
-    )
-    return [SlotSet(LAST_TOUR_SLOT, last.key)]
+    return utter_tour(dispatcher, "utter_tour_none_ahead", last, domain, language,
+                      mode_suffix=mode_label(domain, mode, language) if mode else "",
+                      **contact_vars(repository().contact(), language))
 
 
 class ActionToursAbout(KnowledgeAction):
@@ -113,9 +116,7 @@ class ActionToursAbout(KnowledgeAction):
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
         fact = on_file(repository().fact("tours"))
-        dispatcher.utter_message(response="utter_fact",
-                                 fact=fact.text_en if language == "en" else fact.text_de,
-                                 **source_vars(fact, language))
+        dispatcher.utter_message(response="utter_fact", **fact_vars(fact, language))
         return []
 
 
@@ -193,9 +194,7 @@ class ActionTourMeetingPoint(KnowledgeAction):
             last_key = tracker.get_slot(LAST_TOUR_SLOT)
             tour = next((t for t in tours if last_key and t.key == last_key), None)
         if tour is not None:
-            dispatcher.utter_message(response="utter_tour_meeting_point",
-                                     **tour_vars(tour, domain, language))
-            return [SlotSet(LAST_TOUR_SLOT, tour.key)]
+            return utter_tour(dispatcher, "utter_tour_meeting_point", tour, domain, language)
         points: dict[str, str] = {}
         for item in tour_logic.chronological(on_file(tours)):
             label = mode_label(domain, item.mode, language).strip()
@@ -229,9 +228,7 @@ class ActionTourAfter(KnowledgeAction):
                    **contact_vars(repository().contact(), language)},
             )
             return []
-        dispatcher.utter_message(response="utter_tour_next",
-                                 **tour_vars(following, domain, language))
-        return [SlotSet(LAST_TOUR_SLOT, following.key)]
+        return utter_tour(dispatcher, "utter_tour_next", following, domain, language)
 
 
 class ActionTourDuration(KnowledgeAction):
@@ -246,11 +243,8 @@ class ActionTourDuration(KnowledgeAction):
                language: str) -> Events:
         tour = on_file(named_tour(repository().tours(), tracker))
         fact = on_file(repository().fact("tour_duration"))
-        dispatcher.utter_message(response="utter_tour_duration",
-                                 fact=fact.text_en if language == "en" else fact.text_de,
-                                 **{**tour_vars(tour, domain, language),
-                                    **source_vars(fact, language)})
-        return [SlotSet(LAST_TOUR_SLOT, tour.key)]
+        return utter_tour(dispatcher, "utter_tour_duration", tour, domain, language,
+                          **fact_vars(fact, language))
 
 
 class ActionTourMode(KnowledgeAction):
@@ -264,9 +258,7 @@ class ActionTourMode(KnowledgeAction):
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
         tour = on_file(named_tour(repository().tours(), tracker))
-        dispatcher.utter_message(response="utter_tour_mode",
-                                 **tour_vars(tour, domain, language))
-        return [SlotSet(LAST_TOUR_SLOT, tour.key)]
+        return utter_tour(dispatcher, "utter_tour_mode", tour, domain, language)
 
 
 class ActionTourBooking(KnowledgeAction):
