@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from abc import ABC
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -35,11 +37,14 @@ def project_list(projects: list[Project], language: str) -> str:
     )
 
 
-class ActionPilotsOverview(KnowledgeAction):
+class ProjectAction(KnowledgeAction, ABC):
+    """An answer about the projects: each makes them the conversation's topic."""
+
     topic = "projects"
 
-    def name(self) -> str:
-        return "action_pilots_overview"
+
+class ActionPilotsOverview(ProjectAction):
+    action_name = "action_pilots_overview"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
@@ -56,11 +61,8 @@ class ActionPilotsOverview(KnowledgeAction):
         return []
 
 
-class ActionImplementationProjects(KnowledgeAction):
-    topic = "projects"
-
-    def name(self) -> str:
-        return "action_implementation_projects"
+class ActionImplementationProjects(ProjectAction):
+    action_name = "action_implementation_projects"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
@@ -74,11 +76,8 @@ class ActionImplementationProjects(KnowledgeAction):
         return []
 
 
-class ActionPilotDetail(KnowledgeAction):
-    topic = "projects"
-
-    def name(self) -> str:
-        return "action_pilot_detail"
+class ActionPilotDetail(ProjectAction):
+    action_name = "action_pilot_detail"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:

@@ -31,10 +31,8 @@ def fact_key(intent: str | None, topic: str | None) -> str | None:
 
 
 class ActionProgramme(KnowledgeAction):
+    action_name = "action_programme"
     topic = "programme"
-
-    def name(self) -> str:
-        return "action_programme"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from abc import ABC
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -25,6 +27,12 @@ from bot.logic.dates import Period, find_period
 
 MODES = ("foot", "bike")
 LAST_TOUR_SLOT = "last_tour"
+
+
+class TourAction(KnowledgeAction, ABC):
+    """An answer about the tours: each makes the tours the conversation's topic."""
+
+    topic = "tours"
 
 
 def mode_label(domain: DomainDict, mode: str, language: str) -> str:
@@ -107,11 +115,8 @@ def utter_next_or_none(dispatcher: CollectingDispatcher, domain: DomainDict,
                       **contact_vars(repository().contact(), language))
 
 
-class ActionToursAbout(KnowledgeAction):
-    topic = "tours"
-
-    def name(self) -> str:
-        return "action_tours_about"
+class ActionToursAbout(TourAction):
+    action_name = "action_tours_about"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
@@ -120,22 +125,16 @@ class ActionToursAbout(KnowledgeAction):
         return []
 
 
-class ActionTourNext(KnowledgeAction):
-    topic = "tours"
-
-    def name(self) -> str:
-        return "action_tour_next"
+class ActionTourNext(TourAction):
+    action_name = "action_tour_next"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
         return utter_next_or_none(dispatcher, domain, language, requested_mode(tracker))
 
 
-class ActionToursRemaining(KnowledgeAction):
-    topic = "tours"
-
-    def name(self) -> str:
-        return "action_tours_remaining"
+class ActionToursRemaining(TourAction):
+    action_name = "action_tours_remaining"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
@@ -149,11 +148,8 @@ class ActionToursRemaining(KnowledgeAction):
         return [SlotSet(LAST_TOUR_SLOT, ahead[0].key)]
 
 
-class ActionToursByDate(KnowledgeAction):
-    topic = "tours"
-
-    def name(self) -> str:
-        return "action_tours_by_date"
+class ActionToursByDate(TourAction):
+    action_name = "action_tours_by_date"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
@@ -178,11 +174,8 @@ class ActionToursByDate(KnowledgeAction):
         return utter_next_or_none(dispatcher, domain, language, mode)
 
 
-class ActionTourMeetingPoint(KnowledgeAction):
-    topic = "tours"
-
-    def name(self) -> str:
-        return "action_tour_meeting_point"
+class ActionTourMeetingPoint(TourAction):
+    action_name = "action_tour_meeting_point"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
@@ -206,13 +199,10 @@ class ActionTourMeetingPoint(KnowledgeAction):
         return []
 
 
-class ActionTourAfter(KnowledgeAction):
+class ActionTourAfter(TourAction):
     """"Und der danach?": the tour after the one last named (or the next one)."""
 
-    topic = "tours"
-
-    def name(self) -> str:
-        return "action_tour_after"
+    action_name = "action_tour_after"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
@@ -231,13 +221,10 @@ class ActionTourAfter(KnowledgeAction):
         return utter_tour(dispatcher, "utter_tour_next", following, domain, language)
 
 
-class ActionTourDuration(KnowledgeAction):
+class ActionTourDuration(TourAction):
     """"Wie lange dauert die?": how long a tour takes, and the slot of the tour in focus."""
 
-    topic = "tours"
-
-    def name(self) -> str:
-        return "action_tour_duration"
+    action_name = "action_tour_duration"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
@@ -247,13 +234,10 @@ class ActionTourDuration(KnowledgeAction):
                           **fact_vars(fact, language))
 
 
-class ActionTourMode(KnowledgeAction):
+class ActionTourMode(TourAction):
     """"Zu Fuß oder mit dem Rad?": how the tour in focus is done."""
 
-    topic = "tours"
-
-    def name(self) -> str:
-        return "action_tour_mode"
+    action_name = "action_tour_mode"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
@@ -261,11 +245,8 @@ class ActionTourMode(KnowledgeAction):
         return utter_tour(dispatcher, "utter_tour_mode", tour, domain, language)
 
 
-class ActionTourBooking(KnowledgeAction):
-    topic = "tours"
-
-    def name(self) -> str:
-        return "action_tour_booking"
+class ActionTourBooking(TourAction):
+    action_name = "action_tour_booking"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
