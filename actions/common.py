@@ -17,13 +17,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sized
 from dataclasses import is_dataclass
 from functools import lru_cache, wraps
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.kb import Contact, KnowledgeBaseError, Repository
+from bot.kb import Contact, Fact, KnowledgeBaseError, Repository
 from bot.kb.records import in_easy_read
 from bot.logic import easy_read, formatting, intents
 from bot.logic.language import DEFAULT_LANGUAGE, normalise
@@ -115,6 +115,12 @@ def source_vars(record: Any, language: str) -> dict[str, str]:
     return {"source": record.source, "as_of": formatting.as_of(record.as_of, language)}
 
 
+def fact_vars(fact: Fact, language: str) -> dict[str, str]:
+    """A fact's text and its source line, as every response quoting a fact ({fact}) wants."""
+    return {"fact": fact.text_en if language == "en" else fact.text_de,
+            **source_vars(fact, language)}
+
+
 def contact_vars(contact: Contact | None, language: str) -> dict[str, str]:
     if contact is None:
         return {"office": "", "email": "", "phone": "", "street": "", "postcode": "",
@@ -187,7 +193,15 @@ class KnowledgeAction(Action, ABC):
     The shared frame of the topic actions: ``run`` (wrapped in :func:`answer_safely`) hands
     :meth:`answer` the language and turns :class:`NotOnFile` into the honest "I don't know"
     with the contact. Rasa SDK skips this class itself, as it is abstract.
+
+    A subclass declares ``action_name``, the name domain.yml and the stories call it by, and
+    may declare ``topic``, what the conversation is about after its answer.
     """
+
+    action_name: ClassVar[str]
+
+    def name(self) -> str:
+        return self.action_name
 
     @answer_safely
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -207,3 +221,10 @@ class KnowledgeAction(Action, ABC):
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
         """Send the reply to ``dispatcher``; return the events (slots) it sets."""
+
+
+class OfficeAction(KnowledgeAction, ABC):
+    """An answer about the office (hours, contact, a person to talk to): each makes the office
+    the conversation's topic."""
+
+    topic = "office"

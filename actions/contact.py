@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import (
     DomainDict,
     Events,
-    KnowledgeAction,
+    OfficeAction,
     contact_vars,
     repository,
     source_vars,
@@ -16,11 +16,8 @@ from actions.common import (
 from actions.hours import hours_list
 
 
-class ActionContact(KnowledgeAction):
-    topic = "office"
-
-    def name(self) -> str:
-        return "action_contact"
+class ActionContact(OfficeAction):
+    action_name = "action_contact"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:

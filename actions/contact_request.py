@@ -26,7 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import (
     DomainDict,
     Events,
-    KnowledgeAction,
+    OfficeAction,
     contact_vars,
     language_of,
     repository,
@@ -85,14 +85,11 @@ def utter_office_status(dispatcher: CollectingDispatcher, language: str) -> None
         dispatcher.utter_message(response="utter_office_next_unknown_hint")
 
 
-class ActionHandoff(KnowledgeAction):
+class ActionHandoff(OfficeAction):
     """"Ich möchte mit einem Menschen sprechen": the contact and the office's state now
     (a rule then offers the contact request)."""
 
-    topic = "office"
-
-    def name(self) -> str:
-        return "action_handoff"
+    action_name = "action_handoff"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:

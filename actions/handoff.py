@@ -134,8 +134,7 @@ def latest_entities(tracker: Tracker) -> dict[str, str]:
 class ActionOutOfScope(KnowledgeAction):
     """Says plainly that this is outside SMARTCity, and where the city's services are."""
 
-    def name(self) -> str:
-        return "action_out_of_scope"
+    action_name = "action_out_of_scope"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
@@ -192,8 +191,7 @@ class ActionClarifyFollowup(Action):
 class ActionFollowupUnknown(KnowledgeAction):
     """A detail the sources do not cover ("Kann ich meinen Hund mitnehmen?"): say so."""
 
-    def name(self) -> str:
-        return "action_followup_unknown"
+    action_name = "action_followup_unknown"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:

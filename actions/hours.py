@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import (
     DomainDict,
     Events,
-    KnowledgeAction,
+    OfficeAction,
     contact_vars,
     is_follow_up,
     phrase,
@@ -81,11 +81,8 @@ def utter_hours_unknown(dispatcher: CollectingDispatcher, language: str) -> None
                              **contact_vars(repository().contact(), language))
 
 
-class ActionHoursWeek(KnowledgeAction):
-    topic = "office"
-
-    def name(self) -> str:
-        return "action_hours_week"
+class ActionHoursWeek(OfficeAction):
+    action_name = "action_hours_week"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
@@ -101,11 +98,8 @@ class ActionHoursWeek(KnowledgeAction):
         return []
 
 
-class ActionHoursDay(KnowledgeAction):
-    topic = "office"
-
-    def name(self) -> str:
-        return "action_hours_day"
+class ActionHoursDay(OfficeAction):
+    action_name = "action_hours_day"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
@@ -137,11 +131,8 @@ class ActionHoursDay(KnowledgeAction):
         return [SlotSet(LAST_DAY_SLOT, day.isoformat())]
 
 
-class ActionOpenNow(KnowledgeAction):
-    topic = "office"
-
-    def name(self) -> str:
-        return "action_open_now"
+class ActionOpenNow(OfficeAction):
+    action_name = "action_open_now"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from abc import ABC
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -11,6 +13,7 @@ from actions.common import (
     Events,
     KnowledgeAction,
     contact_vars,
+    fact_vars,
     is_follow_up,
     on_file,
     repository,
@@ -34,11 +37,14 @@ def project_list(projects: list[Project], language: str) -> str:
     )
 
 
-class ActionPilotsOverview(KnowledgeAction):
+class ProjectAction(KnowledgeAction, ABC):
+    """An answer about the projects: each makes them the conversation's topic."""
+
     topic = "projects"
 
-    def name(self) -> str:
-        return "action_pilots_overview"
+
+class ActionPilotsOverview(ProjectAction):
+    action_name = "action_pilots_overview"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
@@ -46,21 +52,17 @@ class ActionPilotsOverview(KnowledgeAction):
         pilots = on_file(repository().projects("pilot"))
         dispatcher.utter_message(
             response="utter_pilots_overview",
-            fact=fact.text_en if language == "en" else fact.text_de,
             count=len(pilots),
             project_list=project_list(pilots, language),
             # the shortest name reads best in "What is ...?"
             example=min((project_name(p, language) for p in pilots), key=len),
-            **source_vars(fact, language),
+            **fact_vars(fact, language),
         )
         return []
 
 
-class ActionImplementationProjects(KnowledgeAction):
-    topic = "projects"
-
-    def name(self) -> str:
-        return "action_implementation_projects"
+class ActionImplementationProjects(ProjectAction):
+    action_name = "action_implementation_projects"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
@@ -68,18 +70,14 @@ class ActionImplementationProjects(KnowledgeAction):
         projects = repository().projects("implementation")
         dispatcher.utter_message(
             response="utter_implementation_projects",
-            fact=fact.text_en if language == "en" else fact.text_de,
             project_list=project_list(projects, language),
-            **source_vars(fact, language),
+            **fact_vars(fact, language),
         )
         return []
 
 
-class ActionPilotDetail(KnowledgeAction):
-    topic = "projects"
-
-    def name(self) -> str:
-        return "action_pilot_detail"
+class ActionPilotDetail(ProjectAction):
+    action_name = "action_pilot_detail"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:

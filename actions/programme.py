@@ -5,7 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import DomainDict, Events, KnowledgeAction, on_file, repository, source_vars
+from actions.common import DomainDict, Events, KnowledgeAction, fact_vars, on_file, repository
 
 INTENT_PREFIX = "programme_"
 TOPIC_INTENT = "programme_topic"
@@ -32,10 +32,8 @@ def fact_key(intent: str | None, topic: str | None) -> str | None:
 
 
 class ActionProgramme(KnowledgeAction):
+    action_name = "action_programme"
     topic = "programme"
-
-    def name(self) -> str:
-        return "action_programme"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
@@ -45,7 +43,6 @@ class ActionProgramme(KnowledgeAction):
         fact = on_file(repository().fact(key) if key else None)
         dispatcher.utter_message(
             response=RESPONSE_FOR_FACT.get(key, "utter_fact"),
-            fact=fact.text_en if language == "en" else fact.text_de,
-            **source_vars(fact, language),
+            **fact_vars(fact, language),
         )
         return []

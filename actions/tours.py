@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from abc import ABC
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -11,6 +13,7 @@ from actions.common import (
     Events,
     KnowledgeAction,
     contact_vars,
+    fact_vars,
     on_file,
     phrase,
     repository,
@@ -24,6 +27,12 @@ from bot.logic.dates import Period, find_period
 
 MODES = ("foot", "bike")
 LAST_TOUR_SLOT = "last_tour"
+
+
+class TourAction(KnowledgeAction, ABC):
+    """An answer about the tours: each makes the tours the conversation's topic."""
+
+    topic = "tours"
 
 
 def mode_label(domain: DomainDict, mode: str, language: str) -> str:
@@ -51,6 +60,14 @@ def tour_vars(tour: Tour, domain: DomainDict, language: str) -> dict[str, str]:
         "calendar_line": calendar_line(tour, domain, language),
         **source_vars(tour, language),
     }
+
+
+def utter_tour(dispatcher: CollectingDispatcher, response: str, tour: Tour,
+               domain: DomainDict, language: str, **more: str) -> Events:
+    """Reply about ``tour`` and put it in focus, so that a follow-up ("und wie lange dauert
+    die?", "und der danach?") is about it; ``more`` adds to or overrides its variables."""
+    dispatcher.utter_message(response=response, **{**tour_vars(tour, domain, language), **more})
+    return [SlotSet(LAST_TOUR_SLOT, tour.key)]
 
 
 def tour_list(tours: list[Tour], domain: DomainDict, language: str) -> str:
@@ -91,50 +108,33 @@ def utter_next_or_none(dispatcher: CollectingDispatcher, domain: DomainDict,
     tours = repository().tours()
     upcoming = tour_logic.next_tour(tours, now(), mode)
     if upcoming is not None:
-        dispatcher.utter_message(response="utter_tour_next",
-                                 **tour_vars(upcoming, domain, language))
-        return [SlotSet(LAST_TOUR_SLOT, upcoming.key)]
+        return utter_tour(dispatcher, "utter_tour_next", upcoming, domain, language)
     last = on_file(tour_logic.last_tour(tours, now(), mode))
-    dispatcher.utter_message(
-        response="utter_tour_none_ahead",
-        mode_suffix=mode_label(domain, mode, language) if mode else "",
-        **{**tour_vars(last, domain, language),
-           **contact_vars(repository().contact(), language)},
-    )
-    return [SlotSet(LAST_TOUR_SLOT, last.key)]
+    return utter_tour(dispatcher, "utter_tour_none_ahead", last, domain, language,
+                      mode_suffix=mode_label(domain, mode, language) if mode else "",
+                      **contact_vars(repository().contact(), language))
 
 
-class ActionToursAbout(KnowledgeAction):
-    topic = "tours"
-
-    def name(self) -> str:
-        return "action_tours_about"
+class ActionToursAbout(TourAction):
+    action_name = "action_tours_about"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
         fact = on_file(repository().fact("tours"))
-        dispatcher.utter_message(response="utter_fact",
-                                 fact=fact.text_en if language == "en" else fact.text_de,
-                                 **source_vars(fact, language))
+        dispatcher.utter_message(response="utter_fact", **fact_vars(fact, language))
         return []
 
 
-class ActionTourNext(KnowledgeAction):
-    topic = "tours"
-
-    def name(self) -> str:
-        return "action_tour_next"
+class ActionTourNext(TourAction):
+    action_name = "action_tour_next"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
         return utter_next_or_none(dispatcher, domain, language, requested_mode(tracker))
 
 
-class ActionToursRemaining(KnowledgeAction):
-    topic = "tours"
-
-    def name(self) -> str:
-        return "action_tours_remaining"
+class ActionToursRemaining(TourAction):
+    action_name = "action_tours_remaining"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
@@ -148,11 +148,8 @@ class ActionToursRemaining(KnowledgeAction):
         return [SlotSet(LAST_TOUR_SLOT, ahead[0].key)]
 
 
-class ActionToursByDate(KnowledgeAction):
-    topic = "tours"
-
-    def name(self) -> str:
-        return "action_tours_by_date"
+class ActionToursByDate(TourAction):
+    action_name = "action_tours_by_date"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
@@ -177,11 +174,8 @@ class ActionToursByDate(KnowledgeAction):
         return utter_next_or_none(dispatcher, domain, language, mode)
 
 
-class ActionTourMeetingPoint(KnowledgeAction):
-    topic = "tours"
-
-    def name(self) -> str:
-        return "action_tour_meeting_point"
+class ActionTourMeetingPoint(TourAction):
+    action_name = "action_tour_meeting_point"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
@@ -193,9 +187,7 @@ class ActionTourMeetingPoint(KnowledgeAction):
             last_key = tracker.get_slot(LAST_TOUR_SLOT)
             tour = next((t for t in tours if last_key and t.key == last_key), None)
         if tour is not None:
-            dispatcher.utter_message(response="utter_tour_meeting_point",
-                                     **tour_vars(tour, domain, language))
-            return [SlotSet(LAST_TOUR_SLOT, tour.key)]
+            return utter_tour(dispatcher, "utter_tour_meeting_point", tour, domain, language)
         points: dict[str, str] = {}
         for item in tour_logic.chronological(on_file(tours)):
             label = mode_label(domain, item.mode, language).strip()
@@ -207,13 +199,10 @@ class ActionTourMeetingPoint(KnowledgeAction):
         return []
 
 
-class ActionTourAfter(KnowledgeAction):
+class ActionTourAfter(TourAction):
     """"Und der danach?": the tour after the one last named (or the next one)."""
 
-    topic = "tours"
-
-    def name(self) -> str:
-        return "action_tour_after"
+    action_name = "action_tour_after"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
@@ -229,51 +218,35 @@ class ActionTourAfter(KnowledgeAction):
                    **contact_vars(repository().contact(), language)},
             )
             return []
-        dispatcher.utter_message(response="utter_tour_next",
-                                 **tour_vars(following, domain, language))
-        return [SlotSet(LAST_TOUR_SLOT, following.key)]
+        return utter_tour(dispatcher, "utter_tour_next", following, domain, language)
 
 
-class ActionTourDuration(KnowledgeAction):
+class ActionTourDuration(TourAction):
     """"Wie lange dauert die?": how long a tour takes, and the slot of the tour in focus."""
 
-    topic = "tours"
-
-    def name(self) -> str:
-        return "action_tour_duration"
+    action_name = "action_tour_duration"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
         tour = on_file(named_tour(repository().tours(), tracker))
         fact = on_file(repository().fact("tour_duration"))
-        dispatcher.utter_message(response="utter_tour_duration",
-                                 fact=fact.text_en if language == "en" else fact.text_de,
-                                 **{**tour_vars(tour, domain, language),
-                                    **source_vars(fact, language)})
-        return [SlotSet(LAST_TOUR_SLOT, tour.key)]
+        return utter_tour(dispatcher, "utter_tour_duration", tour, domain, language,
+                          **fact_vars(fact, language))
 
 
-class ActionTourMode(KnowledgeAction):
+class ActionTourMode(TourAction):
     """"Zu Fuß oder mit dem Rad?": how the tour in focus is done."""
 
-    topic = "tours"
-
-    def name(self) -> str:
-        return "action_tour_mode"
+    action_name = "action_tour_mode"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
         tour = on_file(named_tour(repository().tours(), tracker))
-        dispatcher.utter_message(response="utter_tour_mode",
-                                 **tour_vars(tour, domain, language))
-        return [SlotSet(LAST_TOUR_SLOT, tour.key)]
+        return utter_tour(dispatcher, "utter_tour_mode", tour, domain, language)
 
 
-class ActionTourBooking(KnowledgeAction):
-    topic = "tours"
-
-    def name(self) -> str:
-        return "action_tour_booking"
+class ActionTourBooking(TourAction):
+    action_name = "action_tour_booking"
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:

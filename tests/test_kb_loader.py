@@ -1,4 +1,4 @@
-"""Validation of the editorial files: the real data, and one test per kind of error.
+"""Validation of the editorial files: the real data, and one case per kind of error.
 
 Each error test breaks a private copy of data/kb and checks that the message names the file,
 the record (index and key) and the field, so editors can find the problem.
@@ -6,8 +6,10 @@ the record (index and key) and the field, so editors can find the problem.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,57 +77,141 @@ def test_hours_and_conflicts_as_in_the_seed() -> None:
         assert form in synonyms
 
 
-# -- one test per validation error ---------------------------------------------------------
-def test_missing_german_text(tmp_path: Path) -> None:
+# -- one case per validation error ---------------------------------------------------------
+# Each case edits one file of a private copy and expects exactly one error: after "<copy>/<file>: "
+# the message names where (the record by index and identity, the field), then what is wrong.
+ONE_ERROR = [
+    pytest.param(
+        "programme.yml",
+        lambda d: d["facts"][0].update(text_de="  "),
+        'facts[0] (key "about"): field "text_de"',
+        "missing German text",
+        id="missing German text",
+    ),
+    pytest.param(
+        "projects.yml",
+        lambda d: d["projects"][9].update(description_en=""),
+        'projects[9] (key "solar-street-lights"): field "description_en"',
+        "missing English text",
+        id="missing English text",
+    ),
+    pytest.param(
+        "tours.yml",
+        lambda d: d["tours"][2].pop("meeting_point_en"),
+        'tours[2] (key "tour-2023-07-08"): field "meeting_point_en"',
+        "missing required field",
+        id="missing required field",
+    ),
+    pytest.param(
+        "programme.yml",
+        lambda d: d["facts"].pop(0),
+        "facts",
+        'missing required fact "about"',
+        id="missing required fact",
+    ),
+    pytest.param(
+        "tours.yml",
+        lambda d: d["tours"][3].update(date="22.08.2023"),
+        'tours[3] (key "tour-2023-08-22"): field "date"',
+        'malformed date "22.08.2023" (expected YYYY-MM-DD, e.g. 2023-06-10)',
+        id="malformed date",
+    ),
+    pytest.param(
+        "programme.yml",
+        lambda d: d["facts"][1].update(as_of="2023-02-30"),
+        'facts[1] (key "since"): field "as_of"',
+        'malformed date "2023-02-30" (no such date: February 2023 has 28 days, not 30; '
+        "expected YYYY-MM-DD, e.g. 2023-06-10)",
+        id="impossible date",
+    ),
+    pytest.param(
+        "tours.yml",
+        lambda d: d["tours"][0].update(start="2 pm"),
+        'tours[0] (key "tour-2023-06-10"): field "start"',
+        'malformed time "2 pm" (write times in quotes as "HH:MM", e.g. "14:00")',
+        id="malformed time",
+    ),
+    pytest.param(
+        "hours.yml",
+        lambda d: d["opening_hours"][1].update(opens="18:00"),
+        'opening_hours[1] (weekday "tuesday"): field "closes"',
+        "closes (17:00) before it opens (18:00)",
+        id="closes before it opens",
+    ),
+    pytest.param(
+        "tours.yml",
+        lambda d: d["tours"][5].update(end="13:00"),
+        'tours[5] (key "tour-2023-09-02"): field "end"',
+        "tour ends (13:00) before it starts (14:00)",
+        id="tour ends before it starts",
+    ),
+    pytest.param(
+        "hours.yml",
+        lambda d: d["opening_hours"][0].update(weekday="Funday"),
+        'opening_hours[0] (weekday "Funday"): field "weekday"',
+        'unknown weekday "Funday" (expected monday ... sunday)',
+        id="unknown weekday",
+    ),
+    pytest.param(
+        "tours.yml",
+        lambda d: d["tours"][3].update(mode="car"),
+        'tours[3] (key "tour-2023-08-22"): field "mode"',
+        'unknown tour mode "car" (expected foot or bike)',
+        id="unknown tour mode",
+    ),
+    pytest.param(
+        "projects.yml",
+        lambda d: d["projects"][0].update(kind="dream"),
+        'projects[0] (key "citizen-service-portal"): field "kind"',
+        'unknown project kind "dream" (expected pilot or implementation)',
+        id="unknown project kind",
+    ),
+    pytest.param(
+        "tours.yml",
+        lambda d: d["tours"][4].update(key="tour-2023-08-22"),
+        'tours[4] (key "tour-2023-08-22"): field "key"',
+        "duplicate key tour-2023-08-22 (already used by tours[3])",
+        id="duplicate key",
+    ),
+    pytest.param(
+        "hours.yml",
+        lambda d: d["opening_hours"][4].update(weekday="monday"),
+        'opening_hours[4] (weekday "monday"): field "weekday"',
+        "duplicate weekday monday (already used by opening_hours[0])",
+        id="duplicate weekday",
+    ),
+    pytest.param(
+        "projects.yml",
+        lambda d: d["projects"][1]["synonyms"].append("SOLARLATERNEN"),
+        'projects[9] (key "solar-street-lights"): field "synonyms"',
+        'name or synonym "Solarlaternen" already names project "mobility-island"',
+        id="surface form may name only one project",
+    ),
+    pytest.param(
+        "programme.yml",
+        lambda d: d["facts"][0].update(note="a\x00b"),
+        'facts[0] (key "about"): field "note"',
+        "contains a NUL character",
+        id="NUL character",
+    ),
+    pytest.param(
+        "contact.yml",
+        lambda d: d["contact"].update(fax="0365 000"),
+        'contact: field "fax"',
+        "unknown field (expected one of: office_de, office_en, street, postcode, city, phone, "
+        "email, head, source, as_of)",
+        id="unknown field",
+    ),
+]
+
+
+@pytest.mark.parametrize(("file", "change", "where", "problem"), ONE_ERROR)
+def test_one_broken_value_gives_one_message(
+    tmp_path: Path, file: str, change: Callable[[Any], Any], where: str, problem: str
+) -> None:
     kb = copy_kb(tmp_path)
-    edit(kb, "programme.yml", lambda d: d["facts"][0].update(text_de="  "))
-    message = only_error(kb)
-    assert message == (
-        f'{kb}/programme.yml: facts[0] (key "about"): field "text_de": missing German text'
-    )
-
-
-def test_missing_english_text(tmp_path: Path) -> None:
-    kb = copy_kb(tmp_path)
-    edit(kb, "projects.yml", lambda d: d["projects"][9].update(description_en=""))
-    assert only_error(kb) == (
-        f'{kb}/projects.yml: projects[9] (key "solar-street-lights"): field "description_en": '
-        "missing English text"
-    )
-
-
-def test_missing_required_field(tmp_path: Path) -> None:
-    kb = copy_kb(tmp_path)
-    edit(kb, "tours.yml", lambda d: d["tours"][2].pop("meeting_point_en"))
-    assert only_error(kb) == (
-        f'{kb}/tours.yml: tours[2] (key "tour-2023-07-08"): field "meeting_point_en": '
-        "missing required field"
-    )
-
-
-def test_malformed_date(tmp_path: Path) -> None:
-    kb = copy_kb(tmp_path)
-    edit(kb, "tours.yml", lambda d: d["tours"][3].update(date="22.08.2023"))
-    assert only_error(kb) == (
-        f'{kb}/tours.yml: tours[3] (key "tour-2023-08-22"): field "date": malformed date '
-        '"22.08.2023" (expected YYYY-MM-DD, e.g. 2023-06-10)'
-    )
-
-
-def test_impossible_date(tmp_path: Path) -> None:
-    kb = copy_kb(tmp_path)
-    edit(kb, "programme.yml", lambda d: d["facts"][1].update(as_of="2023-02-30"))
-    message = only_error(kb)
-    assert 'facts[1] (key "since"): field "as_of": malformed date "2023-02-30"' in message
-
-
-def test_malformed_time(tmp_path: Path) -> None:
-    kb = copy_kb(tmp_path)
-    edit(kb, "tours.yml", lambda d: d["tours"][0].update(start="2 pm"))
-    message = only_error(kb)
-    assert message.startswith(
-        f'{kb}/tours.yml: tours[0] (key "tour-2023-06-10"): field "start": malformed time "2 pm"'
-    )
+    edit(kb, file, change)
+    assert only_error(kb) == f"{kb}/{file}: {where}: {problem}"
 
 
 def test_unquoted_time_read_as_number_is_rejected(tmp_path: Path) -> None:
@@ -137,89 +223,10 @@ def test_unquoted_time_read_as_number_is_rejected(tmp_path: Path) -> None:
     assert 'malformed time 900 (write times in quotes as "HH:MM"' in message
 
 
-def test_closes_before_opens(tmp_path: Path) -> None:
-    kb = copy_kb(tmp_path)
-    edit(kb, "hours.yml", lambda d: d["opening_hours"][1].update(opens="18:00"))
-    assert only_error(kb) == (
-        f'{kb}/hours.yml: opening_hours[1] (weekday "tuesday"): field "closes": '
-        "closes (17:00) before it opens (18:00)"
-    )
-
-
-def test_tour_ends_before_it_starts(tmp_path: Path) -> None:
-    kb = copy_kb(tmp_path)
-    edit(kb, "tours.yml", lambda d: d["tours"][5].update(end="13:00"))
-    assert only_error(kb) == (
-        f'{kb}/tours.yml: tours[5] (key "tour-2023-09-02"): field "end": '
-        "tour ends (13:00) before it starts (14:00)"
-    )
-
-
-def test_unknown_weekday(tmp_path: Path) -> None:
-    kb = copy_kb(tmp_path)
-    edit(kb, "hours.yml", lambda d: d["opening_hours"][0].update(weekday="Funday"))
-    assert only_error(kb) == (
-        f'{kb}/hours.yml: opening_hours[0] (weekday "Funday"): field "weekday": '
-        'unknown weekday "Funday" '
-        "(expected monday ... sunday)"
-    )
-
-
 def test_german_weekday_names_are_accepted(tmp_path: Path) -> None:
     kb = copy_kb(tmp_path)
     edit(kb, "hours.yml", lambda d: d["opening_hours"][0].update(weekday="Montag"))
     assert load_directory(kb).opening_hours[0].weekday == 0
-
-
-def test_unknown_tour_mode(tmp_path: Path) -> None:
-    kb = copy_kb(tmp_path)
-    edit(kb, "tours.yml", lambda d: d["tours"][3].update(mode="car"))
-    assert only_error(kb) == (
-        f'{kb}/tours.yml: tours[3] (key "tour-2023-08-22"): field "mode": '
-        'unknown tour mode "car" (expected foot or bike)'
-    )
-
-
-def test_unknown_project_kind(tmp_path: Path) -> None:
-    kb = copy_kb(tmp_path)
-    edit(kb, "projects.yml", lambda d: d["projects"][0].update(kind="dream"))
-    assert 'projects[0] (key "citizen-service-portal"): field "kind": unknown project kind' in (
-        only_error(kb)
-    )
-
-
-def test_duplicate_key(tmp_path: Path) -> None:
-    kb = copy_kb(tmp_path)
-    edit(kb, "tours.yml", lambda d: d["tours"][4].update(key="tour-2023-08-22"))
-    assert only_error(kb) == (
-        f'{kb}/tours.yml: tours[4] (key "tour-2023-08-22"): field "key": '
-        "duplicate key tour-2023-08-22 (already used by tours[3])"
-    )
-
-
-def test_duplicate_weekday(tmp_path: Path) -> None:
-    kb = copy_kb(tmp_path)
-    edit(kb, "hours.yml", lambda d: d["opening_hours"][4].update(weekday="monday"))
-    message = only_error(kb)
-    assert f"{kb}/hours.yml: opening_hours[4]" in message
-    assert 'field "weekday": duplicate weekday monday (already used by opening_hours[0])' in message
-
-
-def test_surface_form_may_name_only_one_project(tmp_path: Path) -> None:
-    kb = copy_kb(tmp_path)
-    edit(kb, "projects.yml", lambda d: d["projects"][1]["synonyms"].append("SOLARLATERNEN"))
-    message = only_error(kb)
-    assert message == (
-        f'{kb}/projects.yml: projects[9] (key "solar-street-lights"): field "synonyms": '
-        'name or synonym "Solarlaternen" already names project "mobility-island"'
-    )
-
-
-def test_unknown_field(tmp_path: Path) -> None:
-    kb = copy_kb(tmp_path)
-    edit(kb, "contact.yml", lambda d: d["contact"].update(fax="0365 000"))
-    message = only_error(kb)
-    assert message.startswith(f'{kb}/contact.yml: contact: field "fax": unknown field')
 
 
 def test_wrong_type(tmp_path: Path) -> None:
@@ -240,12 +247,6 @@ def test_number_where_text_expected(tmp_path: Path) -> None:
         f'{kb}/contact.yml: contact: field "postcode": expected text, got number 7545 '
         "(put it in quotes)"
     )
-
-
-def test_missing_required_fact(tmp_path: Path) -> None:
-    kb = copy_kb(tmp_path)
-    edit(kb, "programme.yml", lambda d: d["facts"].pop(0))
-    assert only_error(kb) == f'{kb}/programme.yml: facts: missing required fact "about"'
 
 
 def test_closure_is_validated_and_loaded(tmp_path: Path) -> None:
@@ -287,12 +288,6 @@ def test_all_errors_are_reported_at_once(tmp_path: Path) -> None:
     assert len(caught.value.errors) == 3
     assert str(caught.value).startswith(f"3 errors in {kb}:")
     assert "tours[0]" in str(caught.value) and "facts[2]" in str(caught.value)
-
-
-def test_nul_character_is_rejected(tmp_path: Path) -> None:
-    kb = copy_kb(tmp_path)
-    edit(kb, "programme.yml", lambda d: d["facts"][0].update(note="a\x00b"))
-    assert 'facts[0] (key "about"): field "note": contains a NUL character' in only_error(kb)
 
 
 def test_dropped_fields_are_unknown(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ into development tooling, and only the knowledge base touches SQLAlchemy.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -49,44 +50,40 @@ def violates(module: str, forbidden: str) -> bool:
     return module == forbidden or module.startswith(forbidden + ".")
 
 
-def python_files(folder: str) -> list[Path]:
-    return sorted((ROOT / folder).rglob("*.py"))
+def python_files(*folders: str) -> list[Path]:
+    return [path for folder in folders for path in sorted((ROOT / folder).rglob("*.py"))]
+
+
+def breaches(paths: Iterable[Path], forbidden: Iterable[str]) -> list[str]:
+    """The imports in ``paths`` of modules under ``forbidden``, as "<file> imports <module>"."""
+    return [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in paths
+        for module in imported_modules(path)
+        if any(violates(module, prefix) for prefix in forbidden)
+    ]
 
 
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
 def test_package_imports_follow_the_layout(package: str) -> None:
     files = python_files(package)
     assert files, f"{package} has no modules: the layout changed, update docs/architecture.md"
-    broken = [
-        f"{path.relative_to(ROOT)} imports {module}"
-        for path in files
-        for module in imported_modules(path)
-        for forbidden in FORBIDDEN[package]
-        if violates(module, forbidden)
-    ]
+    broken = breaches(files, FORBIDDEN[package])
     assert not broken, broken
 
 
 def test_only_the_knowledge_base_and_retention_touch_sqlalchemy() -> None:
-    broken = [
-        f"{path.relative_to(ROOT)} imports {module}"
-        for folder in ("bot", "actions")
-        for path in python_files(folder)
+    elsewhere = [
+        path
+        for path in python_files("bot", "actions")
         if not str(path.relative_to(ROOT)).startswith(SQLALCHEMY_ALLOWED)
-        for module in imported_modules(path)
-        if violates(module, "sqlalchemy")
     ]
+    broken = breaches(elsewhere, DB)
     assert not broken, broken
 
 
 def test_nothing_in_the_product_imports_the_tooling() -> None:
-    broken = [
-        f"{path.relative_to(ROOT)} imports {module}"
-        for folder in ("bot", "actions")
-        for path in python_files(folder)
-        for module in imported_modules(path)
-        if violates(module, "tools")
-    ]
+    broken = breaches(python_files("bot", "actions"), ["tools"])
     assert not broken, broken
 
 

@@ -24,7 +24,7 @@ import pytest
 import requests
 
 from bot.services import retention, web
-from bot.services.processes import free_port, wait_for
+from bot.services.processes import free_port, terminate, wait_for
 from tests.stack import ROOT
 
 SENDER = "0123456789abcdef0123456789abcdef"
@@ -460,12 +460,7 @@ class ServerProcess:
         return found
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        terminate(self.process, grace=10)
 
 
 @contextmanager

@@ -81,22 +81,21 @@ class Accounts:
         return account
 
     def remove(self, name: str, by: str) -> bool:
-        removed = self.records.remove_account(name)
-        if removed:
-            self.records.audit(by, "account removed", name)
-        return removed
+        return self._audited(self.records.remove_account(name), by, "account removed", name)
 
     def set_password(self, name: str, password: str, by: str) -> bool:
         changed = self.records.set_password(name, _HASHER.hash(check_password(password)))
-        if changed:
-            self.records.audit(by, "password changed", name)
-        return changed
+        return self._audited(changed, by, "password changed", name)
 
     def unlock(self, name: str, by: str) -> bool:
-        unlocked = self.records.unlock(name)
-        if unlocked:
-            self.records.audit(by, "account unlocked", name)
-        return unlocked
+        return self._audited(self.records.unlock(name), by, "account unlocked", name)
+
+    def _audited(self, done: bool, by: str, action: str, name: str) -> bool:
+        """``done``, after logging ``action`` when it was done: a change of an account that
+        does not exist leaves no audit entry."""
+        if done:
+            self.records.audit(by, action, name)
+        return done
 
     def list(self) -> list[StaffAccount]:
         return self.records.accounts()

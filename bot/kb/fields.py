@@ -107,16 +107,31 @@ class TextList(tuple, Value):  # type: ignore[type-arg]
         return list(value)
 
 
-class Key(str, Value):
-    """What identifies a record and what the dialogue refers to it by."""
+class Name(str, Value):
+    """Text of a fixed form (keys, account names); subclasses give the form and say how to
+    write it, so every such field's message reads the same."""
+
+    label: ClassVar[str]
+    pattern: ClassVar[re.Pattern[str]]
+    how: ClassVar[str]
 
     @classmethod
     def validate(cls, value: Any) -> str:
-        if not isinstance(value, str) or not _KEY.fullmatch(value):
-            raise ValueError(
-                f"malformed key {show(value)} (lower-case letters, digits, '-' and '_', "
-                "starting with a letter or digit)"
-            )
+        if not isinstance(value, str) or not cls.pattern.fullmatch(value):
+            raise ValueError(f"malformed {cls.label} {show(value)} ({cls.how})")
+        return value
+
+
+class Key(Name):
+    """What identifies a record and what the dialogue refers to it by."""
+
+    label = "key"
+    pattern = _KEY
+    how = "lower-case letters, digits, '-' and '_', starting with a letter or digit"
+
+    @classmethod
+    def validate(cls, value: Any) -> str:
+        value = super().validate(value)
         if len(value) > KEY_MAX_LENGTH:
             raise ValueError(f"key too long ({len(value)} characters, at most {KEY_MAX_LENGTH})")
         return value
@@ -263,17 +278,12 @@ class EmailAddress(Text):
 _ACCOUNT = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
 
-class AccountName(str, Value):
+class AccountName(Name):
     """A staff member's login name: lower-case letters, digits, '.', '_' and '-'."""
 
-    @classmethod
-    def validate(cls, value: Any) -> str:
-        if not isinstance(value, str) or not _ACCOUNT.fullmatch(value):
-            raise ValueError(
-                f"malformed account name {show(value)} (1-64 lower-case letters, digits, '.', "
-                "'_' and '-', starting with a letter or digit)"
-            )
-        return value
+    label = "account name"
+    pattern = _ACCOUNT
+    how = "1-64 lower-case letters, digits, '.', '_' and '-', starting with a letter or digit"
 
 
 class StaffRole(Choice):

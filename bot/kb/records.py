@@ -16,7 +16,6 @@ were validated when they were loaded.
 """
 
 from dataclasses import dataclass, field, fields, replace
-from functools import partial
 from typing import Any, ClassVar, NamedTuple, get_args, get_origin, get_type_hints
 
 from pydantic import Extra, validator
@@ -49,12 +48,6 @@ class _Config:
     extra = Extra.forbid
 
 
-# Every record: frozen, keyword arguments only, no unknown fields, validated when the loader asks.
-record = partial(
-    pydantic_dataclass, frozen=True, kw_only=True, config=_Config, validate_on_init=False
-)
-
-
 def _after(name: str, earlier: str, message: str) -> Any:
     """A validator: field ``name`` must be later than ``earlier`` (when that one is valid)."""
 
@@ -83,6 +76,18 @@ def _easy_read(*names: str) -> Any:
 
 #: A field ``<name>_easy`` is the easy-read German text of the field ``<name>_de``.
 EASY_SUFFIX = "_easy"
+
+
+def record(cls: type) -> Any:
+    """Every record: frozen, keyword arguments only, no unknown fields, validated when the
+    loader asks; its ``<name>_easy`` fields are checked as easy-read German, so a new one
+    cannot miss the check that :func:`in_easy_read` relies on."""
+    easy = [name for name in cls.__annotations__ if name.endswith(EASY_SUFFIX)]
+    if easy:
+        cls._easy = _easy_read(*easy)  # type: ignore[attr-defined]
+    return pydantic_dataclass(
+        cls, frozen=True, kw_only=True, config=_Config, validate_on_init=False
+    )
 
 
 def in_easy_read(record: Any) -> Any:
@@ -115,8 +120,6 @@ class Fact:
     as_of: Day
     note: Text | None = None
 
-    _easy = _easy_read("text_easy")
-
 
 @record
 class Project:
@@ -141,8 +144,6 @@ class Project:
     source: Text
     as_of: Day
     note: Text | None = None
-
-    _easy = _easy_read("name_easy", "description_easy", "status_easy")
 
     def surface_forms(self) -> tuple[str, ...]:
         """Names and synonyms, de-duplicated case-insensitively, in file order."""
@@ -174,7 +175,6 @@ class Tour:
     as_of: Day
 
     _ends_after_start = _after("end", "start", "tour ends ({:%H:%M}) before it starts ({:%H:%M})")
-    _easy = _easy_read("meeting_point_easy")
 
 
 @record
@@ -206,8 +206,6 @@ class Closure:
     reason_easy: Text | None = None
     source: Text
     as_of: Day
-
-    _easy = _easy_read("reason_easy")
 
 
 @record

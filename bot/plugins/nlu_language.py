@@ -25,7 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -45,6 +45,7 @@ from bot.logic.language import (
     warm_up,
 )
 from bot.plugins.nlu_guard import FULL_TEXT
+from bot.plugins.nlu_ngrams import StoredModel
 
 LANGUAGE_ENTITY = "language"
 SWITCH_INTENT = "switch_language"
@@ -115,7 +116,7 @@ def earlier_turns(tracker: DialogueStateTracker | None) -> list[easy_read.Turn]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
-class LanguageDecider(GraphComponent):
+class LanguageDecider(StoredModel):
     """Last in the pipeline: adds the entity ``language`` ('de' or 'en') to every message.
 
     Its own classifier is trained with the model from the German and English NLU files
@@ -132,39 +133,38 @@ class LanguageDecider(GraphComponent):
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage | None = None,
                  resource: Resource | None = None,
                  classifier: ProjectClassifier | None = None) -> None:
+        super().__init__(config, model_storage, resource, classifier)
         self._examples = config.get("examples") or self.get_default_config()["examples"]
-        self._model_storage = model_storage
-        self._resource = resource
-        self.classifier = classifier
 
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> LanguageDecider:
-        return cls(config, model_storage, resource)
+    @property
+    def classifier(self) -> ProjectClassifier | None:
+        """The stored model: the language classifier."""
+        return self.model  # type: ignore[no-any-return]
 
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> LanguageDecider:
         try:
-            with model_storage.read_from(resource) as directory:
-                classifier = ProjectClassifier.load(directory / cls.FILE)
-        except (ValueError, FileNotFoundError, OSError) as error:
+            classifier = cls.read(model_storage, resource)
+        except (ValueError, OSError) as error:
             raise InvalidModelError(
                 f"{cls.__name__}: the model archive holds no language classifier ({error}); "
                 "retrain the model") from error
         warm_up(classifier)  # load lingua now, not on the first citizen's message
         return cls(config, model_storage, resource, classifier)
 
+    @staticmethod
+    def from_file(path: Path) -> ProjectClassifier:
+        return ProjectClassifier.load(path)
+
+    @staticmethod
+    def to_file(model: ProjectClassifier, path: Path) -> None:
+        model.save(path)
+
     def train(self, training_data: TrainingData) -> Resource:
         root = Path(self._examples)
         root = root if root.is_absolute() else ROOT / root
-        self.classifier = ProjectClassifier.fit(labelled_examples(root))
-        with self._model_storage.write_to(self._resource) as directory:
-            self.classifier.save(directory / self.FILE)
-        return self._resource
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
+        return self.store(ProjectClassifier.fit(labelled_examples(root)))
 
     def process(self, messages: list[Message],
                 tracker: DialogueStateTracker | None = None) -> list[Message]:

@@ -10,6 +10,7 @@ same features for its in/out-of-scope opinion.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import joblib
@@ -43,13 +44,15 @@ def ngram_model(c: float, class_weight: str | None = None) -> Any:
 
 
 class StoredModel(GraphComponent):
-    """A trainable component whose whole state is one fitted scikit-learn model, kept in
-    Rasa's model storage with joblib (an archive without it loads as untrained)."""
+    """A trainable component whose whole state is one fitted model, kept in Rasa's model
+    storage as the file ``FILE`` (an archive without it loads as untrained). The model is a
+    scikit-learn model written with joblib unless a subclass says otherwise in ``from_file``
+    and ``to_file``."""
 
     FILE = "model.joblib"
 
-    def __init__(self, config: dict[str, Any], model_storage: ModelStorage,
-                 resource: Resource, model: Any = None) -> None:
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage | None = None,
+                 resource: Resource | None = None, model: Any = None) -> None:
         self.config = config
         self._model_storage = model_storage
         self._resource = resource
@@ -64,17 +67,31 @@ class StoredModel(GraphComponent):
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> StoredModel:
         try:
-            with model_storage.read_from(resource) as directory:
-                model = joblib.load(directory / cls.FILE)
+            model = cls.read(model_storage, resource)
         except (ValueError, FileNotFoundError):
             model = None
         return cls(config, model_storage, resource, model)
 
+    @classmethod
+    def read(cls, model_storage: ModelStorage, resource: Resource) -> Any:
+        """The stored model; ValueError (no such resource) or OSError (no file) when the
+        archive holds none."""
+        with model_storage.read_from(resource) as directory:
+            return cls.from_file(directory / cls.FILE)
+
     def store(self, model: Any) -> Resource:
         self.model = model
         with self._model_storage.write_to(self._resource) as directory:
-            joblib.dump(model, directory / self.FILE)
+            self.to_file(model, directory / self.FILE)
         return self._resource
+
+    @staticmethod
+    def from_file(path: Path) -> Any:
+        return joblib.load(path)
+
+    @staticmethod
+    def to_file(model: Any, path: Path) -> None:
+        joblib.dump(model, path)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data

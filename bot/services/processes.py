@@ -33,6 +33,17 @@ def free_port() -> int:
             return port
 
 
+def terminate(process: subprocess.Popen, grace: float) -> None:
+    """SIGTERM ``process``, and SIGKILL it if it has not ended ``grace`` seconds later, so a
+    server that hangs on shutdown cannot hang its caller too."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def wait_for(url: str, seconds: float, process: subprocess.Popen) -> None:
     """Poll ``url`` until it answers 200; fail early if ``process`` died."""
     deadline = time.monotonic() + seconds

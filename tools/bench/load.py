@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from bot import ROOT
-from bot.services.processes import wait_for
+from bot.services.processes import terminate, wait_for
 from tools.bench.stats import Round
 
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -147,12 +147,7 @@ class Service:
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            terminate(self.process, grace=30)
 
     @property
     def pid(self) -> int:
