@@ -9,6 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
+    TOPIC_SLOT,
     DomainDict,
     Events,
     KnowledgeAction,
@@ -20,9 +21,22 @@ from actions.common import (
     source_vars,
 )
 from bot.kb import Project
-from bot.logic.matching import best_match
+from bot.logic.intents import NEEDS_SUBJECT
+from bot.logic.matching import best_match, fold
 
 LAST_PROJECT_SLOT = "last_project"
+_, PROJECT_KIND_WORDS = NEEDS_SUBJECT["pilot_detail"]
+
+
+def refers_back(tracker: Tracker, text: str) -> bool:
+    """A project question without a name while the conversation is about the projects ("when
+    was the first episode?") is about the project last named; one that asks for a project
+    by a name we do not know ("Was ist das Projekt Seilbahn?") is not."""
+    if is_follow_up(tracker):
+        return True
+    folded = fold(text)
+    return (tracker.get_slot(TOPIC_SLOT) == ProjectAction.topic
+            and not any(word in folded for word in PROJECT_KIND_WORDS))
 
 
 def project_name(project: Project, language: str) -> str:
@@ -58,7 +72,8 @@ class ActionPilotsOverview(ProjectAction):
             example=min((project_name(p, language) for p in pilots), key=len),
             **fact_vars(fact, language),
         )
-        return []
+        # the pilots as a group are now in focus: "und was haben die gekostet?" is about them
+        return [SlotSet(LAST_PROJECT_SLOT, None)]
 
 
 class ActionImplementationProjects(ProjectAction):
@@ -86,8 +101,10 @@ class ActionPilotDetail(ProjectAction):
         text = (tracker.latest_message or {}).get("text") or ""
         match = best_match(text, projects, entity=entity)
         key = match.key if match else None
-        if key is None and is_follow_up(tracker):  # "is it still running?": the last one
+        if key is None and refers_back(tracker, text):  # "is it still running?": the last one
             key = tracker.get_slot(LAST_PROJECT_SLOT)
+            if key is None:  # no single project in focus: the pilots as a group
+                return ActionPilotsOverview().answer(dispatcher, tracker, domain, language)
         project = next((project for project in projects if project.key == key), None)
         if project is None:
             pilots = [project for project in projects if project.kind == "pilot"]

@@ -84,6 +84,22 @@ def requested_mode(tracker: Tracker) -> str | None:
     return mode if mode in MODES else None
 
 
+def named_period(tracker: Tracker) -> Period | None:
+    """The days the latest message names ("am 8. Juli", "in August"), entities included."""
+    return find_period((tracker.latest_message or {}).get("text") or "", now().date(),
+                       weekday=next(tracker.get_latest_entity_values("weekday"), None),
+                       month=next(tracker.get_latest_entity_values("month"), None))
+
+
+def tour_on_named_day(tours: list[Tour], tracker: Tracker, mode: str | None) -> Tour | None:
+    """"Wo beginnt der Rundgang am 8. Juli?": the tour on the one day the message names."""
+    period = named_period(tracker)
+    if period is None or period.kind != "day":
+        return None
+    found = tour_logic.between(tours, period.first, period.last, mode)
+    return found[0] if found else None
+
+
 def named_tour(tours: list[Tour], tracker: Tracker) -> Tour | None:
     """The tour the conversation is about (last named, else the next, else the last one)."""
     return tour_logic.in_focus(tours, now(), tracker.get_slot(LAST_TOUR_SLOT))
@@ -154,12 +170,7 @@ class ActionToursByDate(TourAction):
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
         mode = requested_mode(tracker)
-        text = (tracker.latest_message or {}).get("text") or ""
-        period = find_period(
-            text, now().date(),
-            weekday=next(tracker.get_latest_entity_values("weekday"), None),
-            month=next(tracker.get_latest_entity_values("month"), None),
-        )
+        period = named_period(tracker)
         if period is None:  # no date named: the best answer is the next tour
             return utter_next_or_none(dispatcher, domain, language, mode)
         found = tour_logic.between(repository().tours(), period.first, period.last, mode)
@@ -181,9 +192,12 @@ class ActionTourMeetingPoint(TourAction):
                language: str) -> Events:
         tours = repository().tours()
         mode = requested_mode(tracker)
-        if mode:
+        # the tour on the day named; else the next one by the mode named; else the tour last
+        # named; with none of them, all meeting points (they differ by mode)
+        tour = tour_on_named_day(tours, tracker, mode)
+        if tour is None and mode:
             tour = tour_logic.next_tour(tours, now(), mode)
-        else:  # the tour last named; with none, all meeting points (they differ by mode)
+        elif tour is None:
             last_key = tracker.get_slot(LAST_TOUR_SLOT)
             tour = next((t for t in tours if last_key and t.key == last_key), None)
         if tour is not None:
@@ -199,6 +213,23 @@ class ActionTourMeetingPoint(TourAction):
         return []
 
 
+class ActionTourLast(TourAction):
+    """"Wann war der letzte Rundgang?": the latest tour that has taken place."""
+
+    action_name = "action_tour_last"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+               language: str) -> Events:
+        mode = requested_mode(tracker)
+        tours = repository().tours()
+        last = tour_logic.last_tour(tours, now(), mode)
+        if last is None:
+            dispatcher.utter_message(response="utter_tour_last_none",
+                                     **source_vars(on_file(tours)[0], language))
+            return []
+        return utter_tour(dispatcher, "utter_tour_last", last, domain, language)
+
+
 class ActionTourAfter(TourAction):
     """"Und der danach?": the tour after the one last named (or the next one)."""
 
@@ -207,7 +238,9 @@ class ActionTourAfter(TourAction):
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
                language: str) -> Events:
         tours = repository().tours()
-        current = named_tour(tours, tracker)
+        # with no tour named yet ("Was sind die Rundgänge?" - "und wann ist der nächste?")
+        # the next one is meant, not the one after it
+        current = named_tour(tours, tracker) if tracker.get_slot(LAST_TOUR_SLOT) else None
         if current is None:
             return utter_next_or_none(dispatcher, domain, language, requested_mode(tracker))
         following = tour_logic.after(tours, current, requested_mode(tracker))

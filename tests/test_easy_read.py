@@ -403,6 +403,7 @@ SCENARIOS = [
      {"last_tour": "tour-2023-09-02"}),
     (tours.ActionTourAfter(), "Und der danach?", "followup_next", [],
      {"last_tour": "tour-2023-09-16"}),
+    (tours.ActionTourLast(), "Wann war der letzte Rundgang?", "tour_last", [], {}),
     (tours.ActionTourBooking(), "Was kostet das?", "tour_booking", [], {}),
     (hours.ActionHoursWeek(), "Wann haben Sie geöffnet?", "hours_week", [], {}),
     (hours.ActionHoursDay(), "Haben Sie am Freitag geöffnet?", "hours_day",

@@ -83,6 +83,18 @@ GERMAN = [
     ("the last answer again in English", TOURS_AHEAD, [
         ("Wer fördert SMARTCity Gera?", ["7,5 Millionen"], []),
         ("Can you answer in English, please?", ["English", "7.5 million"], ["Millionen"])]),
+    ("a dated tour's meeting point then its time", TOURS_AHEAD, [
+        ("Wo startet die Führung am 12. August?", ["12. August 2023"], ["Die Treffpunkte"]),
+        ("Um welche Uhrzeit geht es los?", ["12. August 2023", "14:00"], [])]),
+    ("the office on a holiday named by its date", TOURS_AHEAD, [
+        ("Ist das Büro am 31. Oktober geöffnet?", ["Reformationstag"], []),
+        ("und am Tag darauf?", ["1. November 2023", "17:00"], [])]),
+    ("the last tour", TOURS_AHEAD, [
+        ("Wann war der letzte Rundgang?", ["10. Juni 2023"], ["24. Juni"]),
+        ("Und wo hat der angefangen?", ["10. Juni 2023"], [])]),
+    ("a project then a question about it without its name", TOURS_AHEAD, [
+        ("Was ist das digitale Theater?", ["Theater"], []),
+        ("Wann gab es die erste Folge?", ["Juni 2023"], ["keine Angaben"])]),
     ("nothing to refer to", TOURS_AHEAD, [
         ("Und wo?", ["Worauf bezieht sich Ihre Frage"], ["Hauptbahnhof", "Kornmarkt"])]),
     ("nothing to refer to, then a choice by number", TOURS_AHEAD, [
@@ -159,6 +171,18 @@ ENGLISH = [
     ("the last answer again in German", TOURS_AHEAD, [
         ("What are the office hours?", ["Friday"], []),
         ("Bitte auf Deutsch antworten", ["Deutsch", "Freitag"], ["Friday"])]),
+    ("a dated tour's meeting point then its time", TOURS_AHEAD, [
+        ("Where does the tour on 8 July start?", ["8 July 2023"], ["Meeting points of"]),
+        ("at what time does it begin?", ["8 July 2023", "14:00"], [])]),
+    ("the office on a holiday named by its date", TOURS_AHEAD, [
+        ("Is the office open on October 31?", ["Reformation"], []),
+        ("and the day after?", ["1 November 2023", "17:00"], [])]),
+    ("the last tour", NO_TOURS_AHEAD, [
+        ("When was the most recent tour?", ["16 September 2023"], []),
+        ("how long did it take?", ["90"], ["seven years"])]),
+    ("a project then a question about it without its name", TOURS_AHEAD, [
+        ("What is the digital theatre project?", ["theatre"], []),
+        ("When did the first episode come out?", ["June 2023"], ["no information"])]),
     ("nothing to refer to", TOURS_AHEAD, [
         ("how long does it take?", ["What does your question refer to"], ["seven years", "90"])]),
     ("nothing to refer to, then a choice by its words", TOURS_AHEAD, [
