@@ -53,6 +53,7 @@ FOLLOW_UP_CANDIDATES = {
     "followup_how_long": ("tours_about", "programme_duration"),
     "followup_mode": ("tour_next", "tours_remaining"),
     "followup_when": ("tour_next", "hours_week"),
+    "followup_cost": ("tour_booking", "programme_funding"),
     "followup_status": ("programme_phases", "pilots_overview"),
     "followup_more": ("programme_about", "pilots_overview"),
 }

@@ -19,6 +19,7 @@ from actions.common import (
     on_file,
     repository,
     source_vars,
+    utter_unknown,
 )
 from bot.kb import Project
 from bot.logic.intents import NEEDS_SUBJECT
@@ -26,6 +27,8 @@ from bot.logic.matching import best_match, fold
 
 LAST_PROJECT_SLOT = "last_project"
 _, PROJECT_KIND_WORDS = NEEDS_SUBJECT["pilot_detail"]
+# "Was hat das gekostet?": the pilots' budget is on file, a single project's cost is not.
+COST_FOLLOW_UP = "followup_cost"
 
 
 def refers_back(tracker: Tracker, text: str) -> bool:
@@ -106,6 +109,9 @@ class ActionPilotDetail(ProjectAction):
             if key is None:  # no single project in focus: the pilots as a group
                 return ActionPilotsOverview().answer(dispatcher, tracker, domain, language)
         project = next((project for project in projects if project.key == key), None)
+        if project is not None and tracker.get_intent_of_latest_message() == COST_FOLLOW_UP:
+            utter_unknown(dispatcher, language)  # one project's cost is not on file
+            return [SlotSet(LAST_PROJECT_SLOT, project.key)]
         if project is None:
             pilots = [project for project in projects if project.kind == "pilot"]
             dispatcher.utter_message(

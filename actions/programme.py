@@ -13,6 +13,7 @@ TOPIC_INTENT = "programme_topic"
 FOLLOW_UP_FACTS = {
     "followup_how_long": "duration",
     "followup_when": "since",
+    "followup_cost": "funding",
     "followup_status": "phases",
     "followup_more": "about",
 }

@@ -95,6 +95,12 @@ GERMAN = [
     ("a project then a question about it without its name", TOURS_AHEAD, [
         ("Was ist das digitale Theater?", ["Theater"], []),
         ("Wann gab es die erste Folge?", ["Juni 2023"], ["keine Angaben"])]),
+    ("the pilots then their budget", TOURS_AHEAD, [
+        ("Welche Pilotprojekte gab es?", ["Pilotprojekte"], []),
+        ("Und wie teuer waren die?", ["516.000"], [])]),
+    ("one project then its cost, which is not on file", TOURS_AHEAD, [
+        ("Was ist das digitale Theater?", ["Theater"], []),
+        ("Wie teuer war das?", ["smartcity@gera.de"], ["516.000"])]),
     ("nothing to refer to", TOURS_AHEAD, [
         ("Und wo?", ["Worauf bezieht sich Ihre Frage"], ["Hauptbahnhof", "Kornmarkt"])]),
     ("nothing to refer to, then a choice by number", TOURS_AHEAD, [
@@ -183,6 +189,9 @@ ENGLISH = [
     ("a project then a question about it without its name", TOURS_AHEAD, [
         ("What is the digital theatre project?", ["theatre"], []),
         ("When did the first episode come out?", ["June 2023"], ["no information"])]),
+    ("the pilots then their budget", TOURS_AHEAD, [
+        ("Which pilot projects were there?", ["pilot projects"], []),
+        ("And how expensive were they?", ["516,000"], [])]),
     ("nothing to refer to", TOURS_AHEAD, [
         ("how long does it take?", ["What does your question refer to"], ["seven years", "90"])]),
     ("nothing to refer to, then a choice by its words", TOURS_AHEAD, [
