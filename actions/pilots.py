@@ -23,7 +23,7 @@ from actions.common import (
 )
 from bot.kb import Project
 from bot.logic.intents import NEEDS_SUBJECT
-from bot.logic.matching import best_match, fold
+from bot.logic.matching import best_match, mentions_any
 
 LAST_PROJECT_SLOT = "last_project"
 _, PROJECT_KIND_WORDS = NEEDS_SUBJECT["pilot_detail"]
@@ -37,9 +37,8 @@ def refers_back(tracker: Tracker, text: str) -> bool:
     by a name we do not know ("Was ist das Projekt Seilbahn?") is not."""
     if is_follow_up(tracker):
         return True
-    folded = fold(text)
     return (tracker.get_slot(TOPIC_SLOT) == ProjectAction.topic
-            and not any(word in folded for word in PROJECT_KIND_WORDS))
+            and not mentions_any(text, PROJECT_KIND_WORDS))
 
 
 def project_name(project: Project, language: str) -> str:

@@ -20,7 +20,8 @@ FACTUAL_PREFIXES = tuple(prefix for prefix, _ in TOPIC_OF_PREFIX)
 
 # A question that names one day is about that day ("Hat das Büro am 3. Oktober geöffnet?"):
 # the general reading -> the day's (bot/plugins/nlu_specific.py).
-DAY_READING = {"hours_week": "hours_day", "open_now": "hours_day"}
+DAY_INTENT = "hours_day"
+DAY_READING = {"hours_week": DAY_INTENT, "open_now": DAY_INTENT}
 
 
 # Questions about one named thing: without the thing named (the lookup table's entity, fuzzily)

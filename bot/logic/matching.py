@@ -89,3 +89,9 @@ class NamedForm:
 def names_one_of(text: str, forms: Iterable[str]) -> bool:
     """Does the message name one of ``forms``, tolerating typos as the actions do?"""
     return best_match(text, [NamedForm(form, form) for form in forms]) is not None
+
+
+def mentions_any(text: str, words: Iterable[str]) -> bool:
+    """Does the message contain one of ``words`` (folded, also inside a compound)?"""
+    folded = fold(text)
+    return any(word in folded for word in words)

@@ -22,7 +22,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.logic.intents import NEEDS_SUBJECT, topic_of
-from bot.logic.matching import fold, names_one_of
+from bot.logic.matching import mentions_any, names_one_of
 from bot.plugins.nlu_context import TOPIC_SLOT
 from bot.plugins.nlu_ngrams import StoredModel
 from bot.plugins.nlu_scope import rule_out_of_scope
@@ -32,8 +32,7 @@ def names_subject(text: str, entities: list[dict[str, Any]], table: str,
                   names: list[str], kind_words: tuple[str, ...]) -> bool:
     if any(entity.get("entity") == table for entity in entities):
         return True
-    folded = fold(text)
-    return any(word in folded for word in kind_words) or names_one_of(text, names)
+    return mentions_any(text, kind_words) or names_one_of(text, names)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)

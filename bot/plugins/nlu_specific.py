@@ -24,7 +24,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.logic.clock import now
 from bot.logic.dates import names_one_day
-from bot.logic.intents import DAY_READING, FALLBACK_INTENT, topic_of
+from bot.logic.intents import DAY_INTENT, DAY_READING, FALLBACK_INTENT, topic_of
 
 
 def day_reading(intent: str, ranking: list[dict[str, Any]], minimum: float
@@ -34,13 +34,12 @@ def day_reading(intent: str, ranking: list[dict[str, Any]], minimum: float
         return {"name": DAY_READING[intent]}
     if intent != FALLBACK_INTENT:
         return None
-    targets = set(DAY_READING.values())
-    topics = {topic_of(name) for name in targets}
+    topic = topic_of(DAY_INTENT)
     mass = sum(float(r.get("confidence") or 0.0) for r in ranking
-               if r.get("name") != FALLBACK_INTENT and topic_of(str(r.get("name"))) in topics)
+               if r.get("name") != FALLBACK_INTENT and topic_of(str(r.get("name"))) == topic)
     if mass < minimum:
         return None
-    return {"name": next(iter(sorted(targets))), "confidence": mass}
+    return {"name": DAY_INTENT, "confidence": mass}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
