@@ -11,7 +11,9 @@ import pytest
 import yaml
 
 from bot import ROOT
-from tools.bench import load, report
+from bot.kb.loader import load_directory
+from tools.bench import load, report, scaling
+from tools.bench.kb_scale import write_scaled
 from tools.bench.stats import Round, build_result, percentile, ratio, summarise, targets
 
 
@@ -116,15 +118,61 @@ def _trust(accuracy: float, fallback: float, wrong: float, followups: float) -> 
                           for language in ("de", "en")}}
 
 
+def _scaling(msg200_ms: float, kb100x_p95_ms: float) -> dict:
+    long_run = [0.05] * 20 + [0.07] * 160 + [msg200_ms / 1000] * 20
+    c50 = {stack: {"p50_ms": 1.0, "p95_ms": 2.0, "p99_ms": 3.0, "msg_per_s": 4.0,
+                   "messages": 9} for stack in ("full", "bare")}
+    return {"scaling": scaling.scaling_result([long_run], {"kb1x": 100.0,
+                                                           "kb100x": kb100x_p95_ms}, c50)}
+
+
 def test_targets_met_at_the_limits_and_missed_beyond() -> None:
     met = {row["target"]: row["met"] for row in _result(
-        extra=_trust(0.95, 0.03, 0.02, 0.9))["targets"]}
-    assert len(met) == 15 and all(met.values()), met
+        latency=_latency(100.0, 100.0),
+        extra=_trust(0.95, 0.03, 0.02, 0.9) | _scaling(60.0, 120.0))["targets"]}
+    assert len(met) == 19 and all(met.values()), met
     missed = {row["target"]: row["met"] for row in _result(
-        nlu=_nlu(0.94, 0.96), latency=_latency(131.0, 100.0), train_s=181.0,
-        rss_mb={"rasa": 1600.0, "actions": 1.0},
-        extra=_trust(0.94, 0.031, 0.021, 0.89))["targets"]}
+        nlu=_nlu(0.94, 0.96), latency=_latency(131.0, 100.0) | {
+            "c20": {"full": {"p50_ms": 1.0, "p95_ms": 131.0, "p99_ms": 1.0, "msg_per_s": 9.9},
+                    "bare": {"p50_ms": 1.0, "p95_ms": 100.0, "p99_ms": 1.0, "msg_per_s": 10.0}}},
+        train_s=181.0, rss_mb={"rasa": 1600.0, "actions": 1.0},
+        extra=_trust(0.94, 0.031, 0.021, 0.89) | _scaling(61.0, 121.0))["targets"]}
     assert not any(missed.values()), missed
+
+
+def test_scaling_windows_compare_message_10_with_message_200() -> None:
+    runs = [[0.010] * 20 + [0.5] * 160 + [0.030] * 20, [0.020] * 20 + [0.5] * 160 + [0.040] * 20]
+    assert scaling.window_median_ms(runs, scaling.EARLY_WINDOW) == 15.0
+    assert scaling.window_median_ms(runs, scaling.LATE_WINDOW) == 35.0
+    assert scaling.per_message_ms(runs)[0] == 15.0 and len(scaling.per_message_ms(runs)) == 200
+    with pytest.raises(ValueError):
+        scaling.window_median_ms([[0.01] * 5], scaling.LATE_WINDOW)
+
+
+def test_scaling_block_has_the_keys_of_issue_16(tmp_path: Path) -> None:
+    block = _scaling(60.0, 120.0)["scaling"]
+    assert {"msg10_ms", "msg200_ms", "kb1x_p95_ms", "kb100x_p95_ms", "c50"} <= set(block)
+    assert block["msg10_ms"] == 50.0 and block["msg200_ms"] == 60.0
+    assert set(block["c50"]) == {"full", "bare"}
+    assert set(block["c50"]["full"]) == {"p50_ms", "p95_ms", "p99_ms", "msg_per_s"}
+    result = _result(extra=block and {"scaling": block})
+    _, md_path = report.write(result, tmp_path)
+    text = md_path.read_text()
+    assert "| message 200 of a conversation, ms | 60.0 | 1.20 |" in text
+    assert "| c20 p95 with the knowledge base x100, ms | 120.0 | 1.20 |" in text
+    image = scaling.plot(block, _latency(100.0, 100.0), tmp_path / "scaling.png")
+    assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_scaled_knowledge_base_is_valid_and_factor_times_larger(tmp_path: Path) -> None:
+    shipped = load_directory(ROOT / "data" / "kb")
+    scaled = load_directory(write_scaled(ROOT / "data" / "kb", tmp_path / "kb", 3))
+    assert len(scaled.projects) == 3 * len(shipped.projects)
+    assert len(scaled.tours) == 3 * len(shipped.tours)
+    assert len(scaled.facts) == 3 * len(shipped.facts)
+    assert scaled.opening_hours == shipped.opening_hours
+    with pytest.raises(ValueError):
+        write_scaled(ROOT / "data" / "kb", tmp_path / "none", 0)
 
 
 def test_skipped_phases_are_not_measured_rather_than_met() -> None:
@@ -149,7 +197,7 @@ def test_report_of_a_partial_run_says_not_measured(tmp_path: Path) -> None:
     result = _result(nlu=None, latency=None)
     _, md_path = report.write(result, tmp_path)
     text = md_path.read_text()
-    assert text.count("Not measured in this run.") == 2
+    assert text.count("Not measured in this run.") == 3  # NLU, latency, scaling
     assert "not measured" in text
 
 

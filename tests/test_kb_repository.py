@@ -305,3 +305,24 @@ def test_tables_of_an_older_schema_do_not_block_the_rebuild(db_url: str) -> None
 def test_empty_database_gives_a_clear_error(db_url: str) -> None:
     with pytest.raises(KnowledgeBaseError, match="kb load"):
         Repository(db_url).tours()
+
+
+def test_unchanged_content_is_read_once_and_each_caller_gets_its_own_list(
+        loaded: Repository, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.kb.repository as repository_module
+
+    expected = loaded.projects()
+    reads: list[type] = []
+    select_rows = repository_module._select
+
+    def counting(session, record, order, **equal):  # noqa: ANN001, ANN202 - a spy
+        reads.append(record)
+        return select_rows(session, record, order, **equal)
+
+    monkeypatch.setattr(repository_module, "_select", counting)
+    fresh = Repository(loaded.url)
+    first = fresh.projects()
+    first.clear()  # the caller's list, not the kept one
+    assert fresh.projects() == expected != []
+    assert fresh.tours() == fresh.tours()
+    assert reads.count(Project) == 1 and len(reads) == 2  # projects once, tours once

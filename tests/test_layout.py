@@ -98,11 +98,12 @@ def test_the_checker_sees_lazy_imports(tmp_path: Path) -> None:
 
 
 def test_every_plugin_named_in_the_yaml_lives_in_bot_plugins() -> None:
-    """config.yml, credentials.yml and domain.yml name our classes by dotted path."""
+    """config.yml, credentials.yml, domain.yml and endpoints.yml name our classes by path."""
     import re
 
     named = set()
-    for name in ("config.yml", "credentials.yml", "domain.yml"):
+    for name in ("config.yml", "credentials.yml", "domain.yml", "endpoints.yml",
+                 "deploy/endpoints.production.yml"):
         named |= set(re.findall(r"\bbot\.[\w.]+", (ROOT / name).read_text(encoding="utf-8")))
     assert named, "no project plug-ins named in the YAML"
     outside = sorted(n for n in named if not n.startswith("bot.plugins."))

@@ -123,10 +123,11 @@ def tracker_store_url(endpoints: Path = ENDPOINTS) -> URL:
             f"{endpoints} configures no tracker_store, so Rasa keeps conversations in its "
             "process memory (InMemoryTrackerStore), where they cannot be purged or erased; "
             "configure `type: SQL`")
-    if str(config.type).lower() != "sql":
+    if not _is_sql_store(str(config.type), SQLTrackerStore):
         raise RetentionError(
             f"{endpoints}: tracker_store type {config.type!r} cannot be purged or erased "
-            "here; only Rasa's SQL tracker store (`type: SQL`) is supported")
+            "here; only Rasa's SQL tracker store (`type: SQL`) and its subclasses (e.g. "
+            "bot.plugins.tracker_store.RecentTurnsTrackerStore) are supported")
     # Rasa's own construction (SQLTrackerStore.__init__): `url` is the host, port validated;
     # the working database is `db` even when `login_db` is set (that one only creates it).
     accepted = inspect.signature(SQLTrackerStore.get_db_url).parameters
@@ -142,6 +143,20 @@ def tracker_store_url(endpoints: Path = ENDPOINTS) -> URL:
         raise RetentionError(f"{endpoints}: an in-memory SQLite tracker store cannot be "
                              "purged or erased from another process")
     return url
+
+
+def _is_sql_store(store_type: str, sql_store: type) -> bool:
+    """`SQL`, or a dotted path to a subclass of Rasa's SQL store (same tables)."""
+    if store_type.lower() == "sql":
+        return True
+    from rasa.shared.utils.common import class_from_module_path
+
+    try:
+        with _rasa_quietly():
+            store_class = class_from_module_path(store_type)
+    except (ImportError, AttributeError, ValueError):
+        return False
+    return isinstance(store_class, type) and issubclass(store_class, sql_store)
 
 
 def _tracker_events() -> Table:

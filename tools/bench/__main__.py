@@ -25,8 +25,8 @@ from tqdm import tqdm
 
 from bot import ROOT
 from bot.services.processes import free_port
-from tools.bench import followups, load, nlu, report
-from tools.bench.stats import LEVELS, STACKS, Round, build_result, summarise
+from tools.bench import followups, load, nlu, report, scaling
+from tools.bench.stats import LOAD_LEVELS, STACKS, Round, build_result, summarise
 
 MODEL = load.MODEL
 BARE = ROOT / "bench" / "bare"
@@ -43,13 +43,20 @@ class Plan:
     c1_messages: int
     c20_conversations: int
     c20_messages: int  # per conversation
+    c50_messages: int  # per conversation, 50 conversations
+    long_conversations: int  # of scaling.LONG_MESSAGES messages each
     round_limit_s: float
+
+    def level(self, level: str) -> tuple[int, int]:
+        """(conversations, messages per conversation) of a load level."""
+        return {"c1": (1, self.c1_messages), "c20": (self.c20_conversations, self.c20_messages),
+                "c50": (50, self.c50_messages)}[level]
 
 
 FULL_PLAN = Plan(folds=5, rounds=6, c1_messages=20, c20_conversations=20, c20_messages=10,
-                 round_limit_s=120)
+                 c50_messages=10, long_conversations=3, round_limit_s=120)
 QUICK_PLAN = Plan(folds=2, rounds=1, c1_messages=6, c20_conversations=20, c20_messages=2,
-                  round_limit_s=30)
+                  c50_messages=2, long_conversations=1, round_limit_s=30)
 
 
 def _waiting_bar(process: subprocess.Popen, description: str) -> None:
@@ -97,33 +104,47 @@ def train_bare(log_dir: Path) -> Path:
     return model
 
 
-def measure_load(plan: Plan, log_dir: Path, bare_model: Path) -> dict:
-    """Starts both stacks, warms them up, runs alternating rounds; latencies and peak RSS."""
+def measure_load(plan: Plan, log_dir: Path, bare_model: Path, large_kb: tuple[Path, str]
+                 ) -> dict:
+    """Starts the stacks, warms them up, runs alternating rounds; latencies and peak RSS.
+
+    Besides full and bare, a third stack answers from the large knowledge base (its own
+    action server and model) for the scaling section.
+    """
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp_name:
         tmp = Path(tmp_name)
         env = load.service_env()
         env["SMARTCITY_NOW"] = load.BENCH_NOW
-        actions_port, full_port, bare_port = (free_port() for _ in range(3))
+        actions_port, full_port, bare_port, kb_actions_port, kb_port = (
+            free_port() for _ in range(5))
         full_endpoints = load.bench_endpoints(ROOT / "endpoints.yml", tmp / "full.yml",
                                               tmp / "full-trackers.db", actions_port)
         bare_endpoints = load.bench_endpoints(ROOT / "endpoints.yml", tmp / "bare.yml",
                                               tmp / "bare-trackers.db", None)
+        kb_endpoints = load.bench_endpoints(ROOT / "endpoints.yml", tmp / "kb.yml",
+                                            tmp / "kb-trackers.db", kb_actions_port)
         actions = load.actions_service(actions_port, log_dir, env)
         full = load.rasa_service("rasa-full", MODEL, full_endpoints, full_port, log_dir, env)
         bare = load.rasa_service("rasa-bare", bare_model, bare_endpoints, bare_port, log_dir,
                                  env)
-        services = (actions, full, bare)
+        kb_model, kb_url = large_kb
+        kb_actions = load.actions_service(kb_actions_port, log_dir,
+                                          dict(env, SMARTCITY_DB_URL=kb_url), "actions-kb")
+        kb_full = load.rasa_service("rasa-kb", kb_model, kb_endpoints, kb_port, log_dir, env)
+        services = (actions, full, bare, kb_actions, kb_full)
         try:
             for service in services:
                 service.launch()
             for service in tqdm(services, desc="starting servers"):
                 service.wait_ready(240)
             urls = {"full": f"http://127.0.0.1:{full_port}/webhooks/rest/webhook",
-                    "bare": f"http://127.0.0.1:{bare_port}/webhooks/rest/webhook"}
-            messages = {"full": load.CITIZEN_MESSAGES, "bare": load.BARE_MESSAGES}
-            # Warm-up: every message once, then a short concurrent burst, on both stacks.
+                    "bare": f"http://127.0.0.1:{bare_port}/webhooks/rest/webhook",
+                    "kb100x": f"http://127.0.0.1:{kb_port}/webhooks/rest/webhook"}
+            messages = {"full": load.CITIZEN_MESSAGES, "bare": load.BARE_MESSAGES,
+                        "kb100x": load.CITIZEN_MESSAGES}
+            # Warm-up: every message once, then a short concurrent burst, on every stack.
             warm_errors: list[str] = []
-            for stack in tqdm(STACKS, desc="warm-up"):
+            for stack in tqdm((*STACKS, "kb100x"), desc="warm-up"):
                 replies: list = []
                 _, errors = load.run_round(urls[stack], 1, len(messages[stack]),
                                            messages[stack], f"warm-{stack}", 120, replies)
@@ -134,15 +155,14 @@ def measure_load(plan: Plan, log_dir: Path, bare_model: Path) -> dict:
                                            messages[stack], f"warm-{stack}", 120)
                 warm_errors += errors
             rounds: dict[str, dict[str, list[Round]]] = {
-                level: {stack: [] for stack in STACKS} for level in LEVELS}
+                level: {stack: [] for stack in STACKS} for level in LOAD_LEVELS}
             errors_seen: list[str] = []
-            steps = plan.rounds * len(LEVELS) * len(STACKS)
+            steps = plan.rounds * len(LOAD_LEVELS) * len(STACKS)
             with tqdm(total=steps, desc="load rounds (alternating full/bare)") as bar:
                 for index in range(plan.rounds):
                     order = STACKS if index % 2 == 0 else tuple(reversed(STACKS))
-                    for level in LEVELS:
-                        conversations, per = ((1, plan.c1_messages) if level == "c1" else
-                                              (plan.c20_conversations, plan.c20_messages))
+                    for level in LOAD_LEVELS:
+                        conversations, per = plan.level(level)
                         for stack in order:
                             measured, errors = load.run_round(
                                 urls[stack], conversations, per, messages[stack],
@@ -152,15 +172,38 @@ def measure_load(plan: Plan, log_dir: Path, bare_model: Path) -> dict:
                             bar.update(1)
             rss = {"rasa": load.peak_rss_mb(full.pid), "actions": load.peak_rss_mb(actions.pid)}
             bare_rss = load.peak_rss_mb(bare.pid)
+            # Scaling: one conversation of LONG_MESSAGES messages at a time, on the full stack.
+            long_runs: list[list[float]] = []
+            for index in tqdm(range(plan.long_conversations), desc="long conversations"):
+                measured, errors = load.run_round(
+                    urls["full"], 1, scaling.LONG_MESSAGES, messages["full"], f"long-{index}",
+                    600)
+                errors_seen += errors
+                if not errors and len(measured.latencies) == scaling.LONG_MESSAGES:
+                    long_runs.append(measured.latencies)
+            # Scaling: shipped vs large knowledge base at c20, alternating rounds.
+            kb_rounds: dict[str, list[Round]] = {"kb1x": [], "kb100x": []}
+            kb_urls = {"kb1x": urls["full"], "kb100x": urls["kb100x"]}
+            conversations, per = plan.level("c20")
+            for index in tqdm(range(plan.rounds), desc="knowledge-base size rounds (c20)"):
+                order = ("kb1x", "kb100x") if index % 2 == 0 else ("kb100x", "kb1x")
+                for stack in order:
+                    measured, errors = load.run_round(
+                        kb_urls[stack], conversations, per, messages["full"],
+                        f"{stack}-{index}", plan.round_limit_s)
+                    kb_rounds[stack].append(measured)
+                    errors_seen += errors
         finally:
             for service in services:
                 service.stop()
     summary = {level: {stack: summarise(rounds[level][stack]) for stack in STACKS}
-               for level in LEVELS}
+               for level in LOAD_LEVELS}
     samples = {level: {stack: [v for r in rounds[level][stack] for v in r.latencies]
-                       for stack in STACKS} for level in LEVELS}
+                       for stack in STACKS} for level in LOAD_LEVELS}
+    kb_p95 = {stack: summarise(measured)["p95_ms"] for stack, measured in kb_rounds.items()}
+    scaled = (scaling.scaling_result(long_runs, kb_p95, summary["c50"]) if long_runs else None)
     return {"summary": summary, "samples": samples, "rss": rss, "bare_rss": bare_rss,
-            "errors": errors_seen[:20], "warm_errors": warm_errors[:20]}
+            "scaling": scaled, "errors": errors_seen[:20], "warm_errors": warm_errors[:20]}
 
 
 def _loadavg() -> list[float] | None:
@@ -208,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         "load_setup": {"rounds": plan.rounds, "c1_messages_per_round": plan.c1_messages,
                        "c20_conversations": plan.c20_conversations,
                        "c20_messages_per_conversation": plan.c20_messages,
+                       "c50_messages_per_conversation": plan.c50_messages,
+                       "long_conversations": plan.long_conversations,
                        "round_limit_s": plan.round_limit_s,
                        "smartcity_now": load.BENCH_NOW},
     }
@@ -225,7 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     checkpoint()
     if "load" in phases:
         bare_model = train_bare(log_dir)
-        measured = measure_load(plan, log_dir, bare_model)
+        large_kb = scaling.prepare_large_kb(WORK, load.service_env(), log_dir)
+        measured = measure_load(plan, log_dir, bare_model, large_kb)
         latency = measured["summary"]
         rss = measured["rss"]
         extra["bare_rss_mb"] = measured["bare_rss"]
@@ -233,6 +279,9 @@ def main(argv: list[str] | None = None) -> int:
         extra["load_errors"] = measured["errors"]
         extra["warmup_errors"] = measured["warm_errors"]
         report.plot(measured["samples"], out_dir / "benchmarks-latency.png")
+        if measured["scaling"]:
+            extra["scaling"] = measured["scaling"]
+            scaling.plot(measured["scaling"], latency, out_dir / "benchmarks-scaling.png")
         checkpoint()
 
     if "followups" in phases:

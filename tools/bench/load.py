@@ -168,13 +168,14 @@ def rasa_service(name: str, model: Path, endpoints: Path, port: int, log_dir: Pa
     )
 
 
-def actions_service(port: int, log_dir: Path, env: dict[str, str]) -> Service:
+def actions_service(port: int, log_dir: Path, env: dict[str, str],
+                    name: str = "actions") -> Service:
     return Service(
-        name="actions",
+        name=name,
         command=[str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
                  "--port", str(port)],
         health_url=f"http://127.0.0.1:{port}/health", env=env,
-        log_path=log_dir / "actions.log",
+        log_path=log_dir / f"{name}.log",
     )
 
 

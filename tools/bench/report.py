@@ -170,6 +170,7 @@ def markdown(result: Mapping) -> str:
         lines += ["", "![latency distributions](benchmarks-latency.png)"]
     else:
         lines.append("Not measured in this run.")
+    lines += _scaling_section(result.get("scaling"))
 
     rss = result.get("rss_mb") or {}
     lines += [
@@ -193,6 +194,44 @@ def markdown(result: Mapping) -> str:
     if notes:
         lines += ["", "## Notes", ""] + [f"- {note}" for note in notes]
     return "\n".join(lines) + "\n"
+
+
+def _scaling_section(scaling: Mapping | None) -> list[str]:
+    """Issue 16's figures: conversation length, knowledge-base size, 50 conversations."""
+    lines = ["", "## Scaling", ""]
+    if not scaling:
+        return [*lines, "Not measured in this run."]
+    factor = scaling.get("kb_factor", 100)
+    lines += [
+        "Measured in the same run as the load rounds (`tools/bench/scaling.py`). *message 10 / "
+        "200*: median latency of messages 1-20 and 181-200 of conversations of 200 messages "
+        "sent one after the other (each window holds every bench question once). *KB*: p95 at "
+        f"20 concurrent conversations against the shipped knowledge base and one {factor} times "
+        "larger (projects, tours, programme facts; `tools/bench/kb_scale.py`), with its own "
+        "model trained on the larger lookup table; alternating rounds.",
+        "",
+        "| figure | value | ratio |",
+        "|---|---|---|",
+        f"| message 10 of a conversation, ms | {_num(scaling['msg10_ms'], 1)} | |",
+        f"| message 200 of a conversation, ms | {_num(scaling['msg200_ms'], 1)} | "
+        f"{_num(ratio(scaling['msg200_ms'], scaling['msg10_ms']), 2)} |",
+        f"| c20 p95 with the shipped knowledge base, ms | {_num(scaling['kb1x_p95_ms'], 1)} | |",
+        f"| c20 p95 with the knowledge base x{factor}, ms | "
+        f"{_num(scaling['kb100x_p95_ms'], 1)} | "
+        f"{_num(ratio(scaling['kb100x_p95_ms'], scaling['kb1x_p95_ms']), 2)} |",
+    ]
+    c50 = scaling.get("c50") or {}
+    if c50:
+        lines += ["", "| c50 | p50 ms | p95 ms | p99 ms | msg/s |", "|---|---|---|---|---|"]
+        for stack, values in c50.items():
+            lines.append(f"| {stack} | {_num(values['p50_ms'], 1)} | "
+                         f"{_num(values['p95_ms'], 1)} | {_num(values['p99_ms'], 1)} | "
+                         f"{_num(values['msg_per_s'], 2)} |")
+        lines.append(f"| full/bare | {_num(ratio(c50['full']['p50_ms'], c50['bare']['p50_ms']), 2)}"
+                     f" | {_num(ratio(c50['full']['p95_ms'], c50['bare']['p95_ms']), 2)} | "
+                     f"{_num(ratio(c50['full']['p99_ms'], c50['bare']['p99_ms']), 2)} | "
+                     f"{_num(ratio(c50['full']['msg_per_s'], c50['bare']['msg_per_s']), 2)} |")
+    return [*lines, "", "![scaling](benchmarks-scaling.png)"]
 
 
 def write(result: Mapping, out_dir: Path) -> tuple[Path, Path]:
