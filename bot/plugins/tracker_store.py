@@ -27,7 +27,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
@@ -114,8 +113,9 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
 
     def _last_event_id(self, sender_id: str) -> int | None:
         with self.session_scope() as session:
-            return session.query(sa.func.max(self.SQLEvent.id)).filter(
-                self.SQLEvent.sender_id == sender_id).scalar()
+            return (session.query(self.SQLEvent.id)
+                    .filter(self.SQLEvent.sender_id == sender_id)
+                    .order_by(self.SQLEvent.id.desc()).limit(1).scalar())
 
     def _remember(self, sender_id: str, events: list[Event], last_id: int) -> None:
         window = recent_window(sender_id, events, self.domain.slots, self.recent_turns)
