@@ -41,7 +41,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
 from bot.logic.language import DEFAULT_LANGUAGE, normalise
-from bot.plugins import action_endpoint, conversation_store
+from bot.plugins import action_endpoint, action_replies, conversation_store
 from bot.plugins.action_endpoint import APOLOGY
 
 logger = logging.getLogger(__name__)
@@ -122,6 +122,7 @@ class RestInput(RasaRestInput):
         async def degrade_gracefully(app: Any, _loop: Any) -> None:
             action_endpoint.install(app.ctx.agent)
             conversation_store.install(app.ctx.agent)
+            action_replies.install()
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

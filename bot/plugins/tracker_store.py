@@ -84,10 +84,11 @@ def recent_window(sender_id: str, events: list[Event], slots: list[Slot],
 
 @dataclass
 class _Window:
-    """One conversation's recent events (as dicts: each retrieve builds a fresh tracker)."""
+    """One conversation's recent events (as dicts: each retrieve builds a fresh tracker) and
+    how many events the table held for it then."""
 
     events: list[dict[str, Any]]
-    last_id: int
+    stored: int
     last_timestamp: float | None
     used: float = field(default_factory=time.monotonic)
 
@@ -97,6 +98,9 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
 
     Extra settings in endpoints.yml: ``recent_turns`` (default 5) and ``cache_size``
     (conversations kept in memory, default 2000). Everything else is SQLTrackerStore's.
+
+    Per message this costs what Rasa's own store costs in queries (one count on retrieve; on
+    save the count Rasa makes anyway and the inserts), without reading the events back.
     """
 
     def __init__(self, domain: Domain | None = None, *,
@@ -106,21 +110,21 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
         self.recent_turns = int(recent_turns)
         self.cache_size = int(cache_size)
         self._windows: OrderedDict[str, _Window] = OrderedDict()
+        self._stored_after_save: dict[str, int] = {}
 
     def _expiry_s(self) -> float | None:
         minutes = self.domain.session_config.session_expiration_time
         return minutes * 60 if minutes and minutes > 0 else None
 
-    def _last_event_id(self, sender_id: str) -> int | None:
-        with self.session_scope() as session:
-            return (session.query(self.SQLEvent.id)
-                    .filter(self.SQLEvent.sender_id == sender_id)
-                    .order_by(self.SQLEvent.id.desc()).limit(1).scalar())
+    def _stored_events(self, session: Any, sender_id: str) -> int:
+        """How many events the table holds for the conversation (all sessions)."""
+        return session.query(self.SQLEvent.id).filter(
+            self.SQLEvent.sender_id == sender_id).count()
 
-    def _remember(self, sender_id: str, events: list[Event], last_id: int) -> None:
+    def _remember(self, sender_id: str, events: list[Event], stored: int) -> None:
         window = recent_window(sender_id, events, self.domain.slots, self.recent_turns)
         self._windows[sender_id] = _Window(
-            events=[event.as_dict() for event in window], last_id=last_id,
+            events=[event.as_dict() for event in window], stored=stored,
             last_timestamp=window[-1].timestamp if window else None)
         self._windows.move_to_end(sender_id)
         expiry = self._expiry_s()
@@ -133,16 +137,17 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The conversation's recent window; read from the table when it changed elsewhere."""
-        last_id = self._last_event_id(sender_id)
-        window = self._windows.get(sender_id)
-        if last_id is None:
+        with self.session_scope() as session:
+            stored = self._stored_events(session, sender_id)
+        if stored == 0:
             self._windows.pop(sender_id, None)
             return None
-        if window is None or window.last_id != last_id:
+        window = self._windows.get(sender_id)
+        if window is None or window.stored != stored:
             tracker = await super().retrieve(sender_id)
             if tracker is None:
                 return None
-            self._remember(sender_id, list(tracker.events), last_id)
+            self._remember(sender_id, list(tracker.events), stored)
             window = self._windows[sender_id]
         window.used = time.monotonic()
         return DialogueStateTracker.from_dict(sender_id, window.events, self.domain.slots)
@@ -158,18 +163,23 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
             window.last_timestamp else None
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
-        """Events added since retrieve: after the window (the table holds more than it)."""
+        """Events added since retrieve: after the window (the table holds more than it).
+        Notes how many events the table will hold after this save."""
+        stored = self._stored_events(session, tracker.sender_id)
         window = self._from_window(tracker)
-        if window is None:
-            return super()._additional_events(session, tracker)
-        return itertools.islice(tracker.events, len(window.events), len(tracker.events))
+        new = (list(itertools.islice(tracker.events, len(window.events), len(tracker.events)))
+               if window is not None else list(super()._additional_events(session, tracker)))
+        self._stored_after_save[tracker.sender_id] = stored + len(new)
+        return iter(new)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Writes the new events (SQLTrackerStore.save), then moves the window on."""
+        sender_id = tracker.sender_id
         from_window = self._from_window(tracker) is not None
+        self._stored_after_save.pop(sender_id, None)
         await super().save(tracker)
-        last_id = self._last_event_id(tracker.sender_id)
-        if last_id is None or (not from_window and tracker.sender_id in self._windows):
-            self._windows.pop(tracker.sender_id, None)
+        stored = self._stored_after_save.pop(sender_id, None)
+        if stored is None or (not from_window and sender_id in self._windows):
+            self._windows.pop(sender_id, None)
             return
-        self._remember(tracker.sender_id, list(tracker.events), last_id)
+        self._remember(sender_id, list(tracker.events), stored)
