@@ -222,6 +222,20 @@ def test_bench_endpoints_move_actions_and_tracker_file(tmp_path: Path) -> None:
     assert bare["tracker_store"]["type"] == "SQL"
 
 
+def test_the_bare_bot_gets_rasas_own_tracker_store_on_the_same_medium(tmp_path: Path) -> None:
+    source = tmp_path / "endpoints.yml"
+    source.write_text("tracker_store:\n  type: bot.plugins.tracker_store.RecentTurnsTrackerStore"
+                      "\n  dialect: sqlite\n  db: var/trackers.db\n  recent_turns: 5\n")
+    full = yaml.safe_load(load.bench_endpoints(source, tmp_path / "full.yml",
+                                               tmp_path / "f.db", 40123).read_text())
+    bare = yaml.safe_load(load.bench_endpoints(source, tmp_path / "bare.yml",
+                                               tmp_path / "b.db", None).read_text())
+    assert full["tracker_store"]["type"] == "bot.plugins.tracker_store.RecentTurnsTrackerStore"
+    assert full["tracker_store"]["recent_turns"] == 5
+    assert bare["tracker_store"] == {"type": "SQL", "dialect": "sqlite",
+                                     "db": str(tmp_path / "b.db")}
+
+
 def test_free_port_avoids_the_ports_of_make_run() -> None:
     from bot.services.processes import free_port
 

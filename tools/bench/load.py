@@ -59,6 +59,10 @@ BARE_MESSAGES: tuple[str, ...] = (
 )
 
 
+# Settings of the project's tracker store that Rasa's own SQL store does not take.
+PROJECT_STORE_SETTINGS = ("recent_turns", "cache_size")
+
+
 def service_env() -> dict[str, str]:
     """The environment the servers get: ours, with the spaCy pipeline the Makefile exports."""
     env = dict(os.environ)
@@ -70,15 +74,21 @@ def bench_endpoints(source: Path, target: Path, tracker_db: Path,
                     actions_port: int | None) -> Path:
     """A copy of endpoints.yml: action URL on our port (or none), tracker file in tmp.
 
-    The tracker-store type stays what the project configures, so both stacks pay the same
-    persistence cost; only the SQLite file moves out of var/.
+    Both stacks keep conversations on the same medium (the project's SQL database, the
+    SQLite file moved out of var/). The bare bot (no action server) gets Rasa's own SQL
+    tracker store: it is stock Rasa, so the project's store (bot/plugins/tracker_store.py)
+    counts as the project's work, not the baseline's.
     """
     endpoints = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    store = endpoints.get("tracker_store")
     if actions_port is None:
         endpoints.pop("action_endpoint", None)
+        if isinstance(store, dict):
+            store["type"] = "SQL"
+            for setting in PROJECT_STORE_SETTINGS:
+                store.pop(setting, None)
     else:
         endpoints["action_endpoint"] = {"url": f"http://127.0.0.1:{actions_port}/webhook"}
-    store = endpoints.get("tracker_store")
     if isinstance(store, dict) and store.get("dialect", "sqlite") == "sqlite":
         store["db"] = str(tracker_db)
     target.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
