@@ -207,33 +207,34 @@ def test_plot_writes_a_png(tmp_path: Path) -> None:
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_bench_endpoints_move_actions_and_tracker_file(tmp_path: Path) -> None:
+def _bench_endpoints(tmp_path: Path, endpoints: str) -> tuple[dict, dict]:
+    """(full, bare) endpoints the bench writes from this endpoints.yml text."""
     source = tmp_path / "endpoints.yml"
-    source.write_text('action_endpoint:\n  url: "http://localhost:5055/webhook"\n'
-                      "tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: var/trackers.db\n")
-    full = yaml.safe_load(load.bench_endpoints(source, tmp_path / "full.yml",
-                                               tmp_path / "t.db", 40123).read_text())
+    source.write_text(endpoints)
+    return tuple(yaml.safe_load(load.bench_endpoints(source, tmp_path / f"{stack}.yml",
+                                                     tmp_path / f"{stack}.db", port).read_text())
+                 for stack, port in (("full", 40123), ("bare", None)))
+
+
+def test_bench_endpoints_move_actions_and_tracker_file(tmp_path: Path) -> None:
+    full, bare = _bench_endpoints(
+        tmp_path, 'action_endpoint:\n  url: "http://localhost:5055/webhook"\n'
+                  "tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: var/trackers.db\n")
     assert full["action_endpoint"]["url"] == "http://127.0.0.1:40123/webhook"
     assert full["tracker_store"] == {"type": "SQL", "dialect": "sqlite",
-                                     "db": str(tmp_path / "t.db")}
-    bare = yaml.safe_load(load.bench_endpoints(source, tmp_path / "bare.yml",
-                                               tmp_path / "b.db", None).read_text())
+                                     "db": str(tmp_path / "full.db")}
     assert "action_endpoint" not in bare
     assert bare["tracker_store"]["type"] == "SQL"
 
 
 def test_the_bare_bot_gets_rasas_own_tracker_store_on_the_same_medium(tmp_path: Path) -> None:
-    source = tmp_path / "endpoints.yml"
-    source.write_text("tracker_store:\n  type: bot.plugins.tracker_store.RecentTurnsTrackerStore"
-                      "\n  dialect: sqlite\n  db: var/trackers.db\n  recent_turns: 5\n")
-    full = yaml.safe_load(load.bench_endpoints(source, tmp_path / "full.yml",
-                                               tmp_path / "f.db", 40123).read_text())
-    bare = yaml.safe_load(load.bench_endpoints(source, tmp_path / "bare.yml",
-                                               tmp_path / "b.db", None).read_text())
+    full, bare = _bench_endpoints(
+        tmp_path, "tracker_store:\n  type: bot.plugins.tracker_store.RecentTurnsTrackerStore"
+                  "\n  dialect: sqlite\n  db: var/trackers.db\n  recent_turns: 5\n")
     assert full["tracker_store"]["type"] == "bot.plugins.tracker_store.RecentTurnsTrackerStore"
     assert full["tracker_store"]["recent_turns"] == 5
     assert bare["tracker_store"] == {"type": "SQL", "dialect": "sqlite",
-                                     "db": str(tmp_path / "b.db")}
+                                     "db": str(tmp_path / "bare.db")}
 
 
 def test_free_port_avoids_the_ports_of_make_run() -> None:
