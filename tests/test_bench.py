@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -344,3 +345,23 @@ def test_profile_attributes_samples_to_the_most_specific_part(tmp_path: Path) ->
     assert "| NLU: language decision (ours: lingua + n-gram classifier) | 30.0% |" in text
     assert "| action server call: reply schema check | 20.0% |" in text
     assert "`transform (sklearn/pipeline.py:1)` | 50.0%" in text
+
+
+def test_a_run_is_resumed_only_on_unchanged_code_and_of_its_kind(tmp_path: Path) -> None:
+    from tools.bench.__main__ import MEASURED_INPUTS, _commit, _measured_phases, _resumable
+
+    head = _commit()
+    assert head
+    partial = tmp_path / "partial.json"
+    partial.write_text(json.dumps({"commit": head, "quick": False, "train_s": 100.0,
+                                   "latency": {"c1": {}}, "nlu": None}))
+    # HEAD's measured inputs equal the work tree's unless someone is editing them right now
+    unchanged = not subprocess.run(["git", "diff", "--quiet", "HEAD", "--", *MEASURED_INPUTS],
+                                   cwd=ROOT, check=False).returncode
+    assert (_resumable(partial, quick=False) is not None) == unchanged
+    assert _resumable(partial, quick=True) is None  # another kind of run
+    partial.write_text(json.dumps({"commit": "0" * 40, "quick": False}))
+    assert _resumable(partial, quick=False) is None  # no such commit: nothing to compare
+    assert _resumable(tmp_path / "missing.json", quick=False) is None
+    assert _measured_phases({"train_s": 1.0, "latency": {}, "followups": None}) == {
+        "train", "load"}

@@ -206,6 +206,45 @@ def measure_load(plan: Plan, log_dir: Path, bare_model: Path, large_kb: tuple[Pa
             "scaling": scaled, "errors": errors_seen[:20], "warm_errors": warm_errors[:20]}
 
 
+# What the benchmark measures and how: a run can only be resumed while these are as they
+# were (the orchestration here, the report and the targets are recomputed anyway).
+MEASURED_INPUTS = ("bot", "actions", "data", "bench", "config.yml", "domain.yml",
+                   "endpoints.yml", "credentials.yml", "tools/nlu_eval.py", "tools/bench/nlu.py",
+                   "tools/bench/load.py", "tools/bench/followups.py", "tools/bench/scaling.py",
+                   "tools/bench/kb_scale.py", "tools/bench/scope.py")
+# Keys build_result computes; everything else in a partial result is carried over.
+RESULT_KEYS = ("cores", "nlu", "latency", "train_s", "rss_mb", "model_mb", "ratios", "targets")
+
+
+def _commit() -> str | None:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def _resumable(path: Path, quick: bool) -> dict | None:
+    """The partial result at `path`, if it is of this kind and nothing it measured changed
+    since its commit (work tree included)."""
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    commit = previous.get("commit")
+    if not commit or bool(previous.get("quick")) != quick:
+        return None
+    unchanged = subprocess.run(["git", "diff", "--quiet", commit, "--", *MEASURED_INPUTS],
+                               cwd=ROOT, check=False, capture_output=True)
+    return previous if unchanged.returncode == 0 else None
+
+
+def _measured_phases(result: dict) -> set[str]:
+    found = {"train": result.get("train_s"), "load": result.get("latency"),
+             "followups": result.get("followups"), "nlu": result.get("nlu")}
+    return {phase for phase, value in found.items() if value is not None}
+
+
 def _loadavg() -> list[float] | None:
     try:
         return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
@@ -222,14 +261,25 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma-separated subset of {','.join(PHASES)}")
     parser.add_argument("--out", type=Path, default=None,
                         help="output folder (default: docs/, or var/bench/quick with --quick)")
+    parser.add_argument("--resume", action="store_true",
+                        help="finish the run var/bench/partial.json holds: its measured phases "
+                             "are kept, the others run now; refused when the code or data "
+                             "measured changed since that run's commit")
     args = parser.parse_args(argv)
     phases = {p.strip() for p in args.phases.split(",") if p.strip()}
     if unknown := phases - set(PHASES):
         parser.error(f"unknown phases: {', '.join(sorted(unknown))}")
     plan = QUICK_PLAN if args.quick else FULL_PLAN
+    previous = _resumable(WORK / "partial.json", args.quick) if args.resume else None
+    if args.resume and previous is None:
+        parser.error("nothing to resume: var/bench/partial.json is missing, of another kind "
+                     f"(--quick), or {', '.join(MEASURED_INPUTS)} changed since its commit")
+    done = _measured_phases(previous) if previous else set()
     out_dir = args.out or (WORK / "quick" if args.quick else ROOT / "docs")
-    if out_dir.resolve() == (ROOT / "docs").resolve() and (args.quick or phases != set(PHASES)):
+    if out_dir.resolve() == (ROOT / "docs").resolve() and (
+            args.quick or (phases | done) != set(PHASES)):
         parser.error("docs/ gets only complete real runs; use --out for partial or quick runs")
+    phases -= done
     os.environ.setdefault("SPACY_MODEL", load.DEFAULT_SPACY_MODEL)  # config.yml needs it in-process
     if not MODEL.exists() and "load" in phases:
         parser.error(f"{MODEL} is missing: `make bench` trains it first")
@@ -246,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     extra: dict = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": command.strip(),
+        "commit": _commit(),
         "quick": args.quick,
         "folds": plan.folds,
         "load_setup": {"rounds": plan.rounds, "c1_messages_per_round": plan.c1_messages,
@@ -256,6 +307,15 @@ def main(argv: list[str] | None = None) -> int:
                        "round_limit_s": plan.round_limit_s,
                        "smartcity_now": load.BENCH_NOW},
     }
+
+    if previous is not None:
+        # The run being finished: its own date, command, commit and measured phases.
+        train_s, rss = previous.get("train_s"), previous.get("rss_mb")
+        latency = previous.get("latency_detail") or previous.get("latency")
+        extra = {key: value for key, value in previous.items() if key not in RESULT_KEYS}
+        extra["resumed"] = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                            "command": command.strip(), "commit": _commit(),
+                            "phases": sorted(phases)}
 
     if "train" in phases:
         train_s, trained_mb = train_project(log_dir)
