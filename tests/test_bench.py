@@ -365,3 +365,15 @@ def test_a_run_is_resumed_only_on_unchanged_code_and_of_its_kind(tmp_path: Path)
     assert _resumable(tmp_path / "missing.json", quick=False) is None
     assert _measured_phases({"train_s": 1.0, "latency": {}, "followups": None}) == {
         "train", "load"}
+
+
+def test_a_resumed_run_says_so_in_the_report(tmp_path: Path) -> None:
+    result = _result(extra={"commit": "a" * 40, "resumed": {
+        "command": "python -m tools.bench --resume", "date": "2026-11-30T20:40:00+00:00",
+        "commit": "b" * 40, "phases": ["nlu"]}})
+    _, md_path = report.write(result, tmp_path)
+    text = md_path.read_text()
+    assert "Started on commit aaaaaaa; finished by `python -m tools.bench --resume`" in text
+    assert "(phases nlu, commit bbbbbbb;" in text
+    _, plain = report.write(_result(), tmp_path / "plain")
+    assert "Started on commit" not in plain.read_text()

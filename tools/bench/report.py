@@ -33,8 +33,9 @@ def markdown(result: Mapping) -> str:
         f"{result['cores']} cores; the run took {_num(result.get('run_s'), 0)} s. "
         "Numbers are written by the run (`python -m tools.bench`), nothing is typed in; the "
         "raw figures are in `docs/benchmarks.json`.",
+        *_resumed_line(result),
         "",
-        "## Targets (issue 6)",
+        "## Targets",
         "",
         "| target | wanted | measured | |",
         "|---|---|---|---|",
@@ -194,6 +195,18 @@ def markdown(result: Mapping) -> str:
     if notes:
         lines += ["", "## Notes", ""] + [f"- {note}" for note in notes]
     return "\n".join(lines) + "\n"
+
+
+def _resumed_line(result: Mapping) -> list[str]:
+    """A run finished with --resume says so: which phases ran later, on which commit."""
+    resumed = result.get("resumed")
+    if not resumed:
+        return []
+    return ["", f"Started on commit {str(result.get('commit'))[:7]}; finished by "
+                f"`{resumed.get('command')}` on {resumed.get('date')} (phases "
+                f"{', '.join(resumed.get('phases') or [])}, commit "
+                f"{str(resumed.get('commit'))[:7]}; nothing the benchmark measures changed "
+                "between the two)."]
 
 
 def _scaling_section(scaling: Mapping | None) -> list[str]:
