@@ -127,13 +127,20 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
             events=[event.as_dict() for event in window], stored=stored,
             last_timestamp=window[-1].timestamp if window else None)
         self._windows.move_to_end(sender_id)
+        self._evict()
+
+    def _evict(self) -> None:
+        """Drops windows oldest first (the dict is kept in order of use) while there are too
+        many or the oldest is unused past the session expiry; stops at the first kept one,
+        so a message does not walk all conversations."""
         expiry = self._expiry_s()
         now = time.monotonic()
-        for old_sender in list(self._windows):
-            old = self._windows[old_sender]
-            if len(self._windows) > self.cache_size or (
-                    expiry is not None and now - old.used > expiry):
-                del self._windows[old_sender]
+        while self._windows:
+            oldest = next(iter(self._windows.values()))
+            if len(self._windows) <= self.cache_size and (
+                    expiry is None or now - oldest.used <= expiry):
+                break
+            self._windows.popitem(last=False)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The conversation's recent window; read from the table when it changed elsewhere."""
@@ -150,6 +157,7 @@ class RecentTurnsTrackerStore(SQLTrackerStore):
             self._remember(sender_id, list(tracker.events), stored)
             window = self._windows[sender_id]
         window.used = time.monotonic()
+        self._windows.move_to_end(sender_id)
         return DialogueStateTracker.from_dict(sender_id, window.events, self.domain.slots)
 
     def _from_window(self, tracker: DialogueStateTracker) -> _Window | None:
