@@ -14,6 +14,8 @@ export SPACY_MODEL
 RASA_DATA := data/nlu data/dialogue
 TRAINING_FILES := config.yml domain.yml $(shell find data/nlu data/dialogue -name '*.yml' 2>/dev/null)
 KB_FILES := $(wildcard data/kb/*.yml)
+# The NLU plug-ins' code is part of the model (bot/plugins/nlu_source.py says why).
+NLU_CODE := $(wildcard bot/plugins/nlu_*.py bot/logic/*.py)
 LOOKUPS := data/nlu/generated/kb_lookups.yml
 MODEL := models/smartcity.tar.gz
 
@@ -67,7 +69,7 @@ lookups: $(STAMP)
 # $(MODEL) (a rename), so an interrupted training never leaves a half-written model there.
 # The model is dated with the training's start, so an input edited during training is newer
 # and the next make trains again.
-$(MODEL): $(TRAINING_FILES) $(LOOKUPS) var/spacy-model.txt | spacy
+$(MODEL): $(TRAINING_FILES) $(NLU_CODE) $(LOOKUPS) var/spacy-model.txt | spacy
 	@echo ">> training the Rasa model (inputs changed or no model yet)"
 	@start=$$(date +%s); out=$(dir $(MODEL)).training-$$$$; \
 	rm -rf $(dir $(MODEL)).training-*; mkdir -p $$out; \

@@ -4,9 +4,17 @@ of it, and a reply that picks an offered button."""
 import pytest
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.training_data.message import Message
 
 from bot.plugins.nlu_choice import chosen_button, offered_buttons, parse_payload
-from bot.plugins.nlu_guard import QuestionSplitter, clean_text, split_questions, trim_courtesy
+from bot.plugins.nlu_guard import (
+    FULL_TEXT,
+    QuestionSplitter,
+    clean_text,
+    split_questions,
+    trim_courtesy,
+    trim_example,
+)
 
 
 @pytest.mark.parametrize(("raw", "question"), [
@@ -43,6 +51,27 @@ COURTESIES = {"hallo", "guten tag", "danke", "vielen dank", "hi", "hello", "than
 def test_courtesies_in_front_of_a_question_are_dropped(raw, kept):
     assert trim_courtesy(raw, COURTESIES) == kept
 
+
+
+def test_training_examples_are_trimmed_as_messages_will_be():
+    """The classifier learns from what it will read; entities keep pointing at their words."""
+    text = "Hallo, wann startet der Rundgang am Freitag?"
+    start = text.index("Freitag")
+    example = Message(data={"text": text, "intent": "tour_next", "entities": [
+        {"entity": "greeting", "start": 0, "end": 5, "value": "Hallo"},
+        {"entity": "weekday", "start": start, "end": start + 7, "value": "Freitag"}]})
+    trim_example(example, COURTESIES)
+    kept = example.get("text")
+    assert kept == "wann startet der Rundgang am Freitag?"
+    assert example.get(FULL_TEXT) == text
+    [weekday] = example.get("entities")
+    assert kept[weekday["start"]:weekday["end"]] == "Freitag"
+
+
+def test_a_training_example_without_a_courtesy_is_left_alone():
+    example = Message(data={"text": "Danke", "intent": "thank"})
+    trim_example(example, COURTESIES)
+    assert example.get("text") == "Danke" and example.get(FULL_TEXT) is None
 
 BUTTONS = [{"title": "Wann ist der nächste Stadtrundgang?", "payload": "/tour_next"},
            {"title": "Wann ist das Büro am Freitag geöffnet?",

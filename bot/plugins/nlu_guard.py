@@ -29,6 +29,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.logic.intents import FURTHER_QUESTIONS
+from bot.plugins.nlu_source import CodeFingerprinted
 
 # Longer messages are not questions a citizen types; they get the bad-input reply.
 MAX_MESSAGE_CHARS = 2000
@@ -135,7 +136,7 @@ def trim_courtesy(text: str, courtesies: set[str]) -> str:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
-class CourtesyTrimmer(GraphComponent):
+class CourtesyTrimmer(CodeFingerprinted, GraphComponent):
     """After the cleaner: greetings/thanks in front of a question are dropped before NLU.
 
     The courtesies are the short greet/thank examples of the training data, so they are
@@ -175,6 +176,12 @@ class CourtesyTrimmer(GraphComponent):
         return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """The examples are trimmed as messages will be, so the model learns what it will
+        read: "Thank you, that answers my question" is learnt as thanks from "that answers my
+        question", which is all the classifier sees of that message later."""
+        for example in training_data.intent_examples:
+            if example.get(TEXT):
+                trim_example(example, self.courtesies)
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -184,6 +191,21 @@ class CourtesyTrimmer(GraphComponent):
                 message.set(FULL_TEXT, text)  # the language is decided on all of it
                 message.set(TEXT, trim_courtesy(text, self.courtesies))
         return messages
+
+
+def trim_example(example: Message, courtesies: set[str]) -> None:
+    """trim_courtesy on a training example; its annotated entities move with the text."""
+    text = example.get(TEXT)
+    trimmed = trim_courtesy(text, courtesies)
+    if trimmed == text:
+        return
+    cut = len(text) - len(trimmed)
+    example.set(FULL_TEXT, text)
+    example.set(TEXT, trimmed)
+    if entities := example.get(ENTITIES):
+        example.set(ENTITIES, [{**entity, "start": entity["start"] - cut,
+                                "end": entity["end"] - cut}
+                               for entity in entities if entity["start"] >= cut])
 
 
 def split_questions(text: str) -> tuple[str, list[str]]:

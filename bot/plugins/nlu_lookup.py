@@ -28,6 +28,8 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.plugins.nlu_source import CodeFingerprinted
+
 ELEMENTS = "elements"
 
 
@@ -87,7 +89,7 @@ class NameIndex:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
-class LookupEntityExtractor(RegexEntityExtractor):
+class LookupEntityExtractor(CodeFingerprinted, RegexEntityExtractor):
     """RegexEntityExtractor whose lookup tables are matched by name index (module docstring)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -22,6 +22,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.plugins.nlu_source import CodeFingerprinted
+
 
 def ngram_features() -> Any:
     """Character n-grams within words (typos, compounds) plus words and word pairs."""
@@ -60,7 +62,7 @@ def prediction_ready(model: Any) -> Any:
     return model
 
 
-class StoredModel(GraphComponent):
+class StoredModel(CodeFingerprinted, GraphComponent):
     """A trainable component whose whole state is one fitted model, kept in Rasa's model
     storage as the file ``FILE`` (an archive without it loads as untrained). The model is a
     scikit-learn model written with joblib unless a subclass says otherwise in ``from_file``
