@@ -52,7 +52,6 @@ def test_courtesies_in_front_of_a_question_are_dropped(raw, kept):
     assert trim_courtesy(raw, COURTESIES) == kept
 
 
-
 def test_training_examples_are_trimmed_as_messages_will_be():
     """The classifier learns from what it will read; entities keep pointing at their words."""
     text = "Hallo, wann startet der Rundgang am Freitag?"
@@ -68,10 +67,11 @@ def test_training_examples_are_trimmed_as_messages_will_be():
     assert kept[weekday["start"]:weekday["end"]] == "Freitag"
 
 
-def test_a_training_example_without_a_courtesy_is_left_alone():
+def test_a_training_example_that_is_only_a_courtesy_is_left_whole():
     example = Message(data={"text": "Danke", "intent": "thank"})
     trim_example(example, COURTESIES)
     assert example.get("text") == "Danke" and example.get(FULL_TEXT) is None
+
 
 BUTTONS = [{"title": "Wann ist der nächste Stadtrundgang?", "payload": "/tour_next"},
            {"title": "Wann ist das Büro am Freitag geöffnet?",

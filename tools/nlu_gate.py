@@ -4,8 +4,9 @@
 and of the scope gate for each C given; for each C the threshold is the lowest that blocks at
 most 1 % of the in-scope examples whose intent would be answered with facts. Printed per
 language: right / fallback / wrong / net (right - 2 x wrong) after the fallback threshold and
-the gate, and the share of out-of-scope examples still answered with facts. Raw example texts
-(no clean-up), so the figures are a little below the full pipeline's.
+the gate, and the share of out-of-scope examples still answered with facts. The texts are
+trimmed of courtesies as the pipeline trims them, but not cleaned, so the figures are a little
+below the full pipeline's.
 
     .venv/bin/python -m tools.nlu_gate --C 4 10 30
 """
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     from rasa.shared.nlu.training_data.loading import load_data
     from sklearn.model_selection import StratifiedKFold
 
+    from bot.plugins.nlu_guard import learn_courtesies, trim_courtesy
     from bot.plugins.nlu_ngrams import ngram_model
     from bot.plugins.nlu_scope import scope_model
 
@@ -47,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
 
     data = load_data(str(args.data))
     examples = [e for e in data.intent_examples if e.get("text")]
-    texts = [e.get("text") for e in examples]
+    courtesies = learn_courtesies(examples)
+    raw = [e.get("text") for e in examples]
+    texts = [trim_courtesy(text, courtesies) for text in raw]  # what the pipeline learns from
     intents = [e.get("intent") for e in examples]
     language_of = {e.get("text"): language for language in ("de", "en")
                    for e in load_data(str(args.data / language)).intent_examples}
@@ -85,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"C={c:g}: threshold {threshold:.2f}")
         for language in ("de", "en"):
-            rows = [i for i in range(len(texts)) if language_of.get(texts[i]) == language]
+            rows = [i for i in range(len(texts)) if language_of.get(raw[i]) == language]
             answers = {i: final(i) for i in rows}
             right = np.mean([answers[i] == intents[i] for i in rows])
             fallback = np.mean([answers[i] == FALLBACK_INTENT for i in rows])

@@ -18,6 +18,7 @@ import html
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -116,6 +117,13 @@ def courtesy_key(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", text.casefold()).split())
 
 
+def learn_courtesies(examples: Iterable[Message]) -> set[str]:
+    """The short greet/thank examples, as courtesy keys."""
+    keys = (courtesy_key(example.get(TEXT) or "") for example in examples
+            if example.get(INTENT) in COURTESY_INTENTS)
+    return {key for key in keys if key and len(key.split()) <= MAX_COURTESY_WORDS}
+
+
 def trim_courtesy(text: str, courtesies: set[str]) -> str:
     """Drop greetings/thanks in front of a question: "Hallo, wann ...?" -> "wann ...?".
 
@@ -167,10 +175,7 @@ class CourtesyTrimmer(CodeFingerprinted, GraphComponent):
         return cls(model_storage, resource, courtesies)
 
     def train(self, training_data: TrainingData) -> Resource:
-        keys = (courtesy_key(example.get(TEXT) or "") for example in training_data.intent_examples
-                if example.get(INTENT) in COURTESY_INTENTS)
-        self.courtesies = {key for key in keys
-                           if key and len(key.split()) <= MAX_COURTESY_WORDS}
+        self.courtesies = learn_courtesies(training_data.intent_examples)
         with self._model_storage.write_to(self._resource) as directory:
             (directory / self.FILE).write_text(json.dumps(sorted(self.courtesies)), "utf-8")
         return self._resource
@@ -180,8 +185,7 @@ class CourtesyTrimmer(CodeFingerprinted, GraphComponent):
         read: "Thank you, that answers my question" is learnt as thanks from "that answers my
         question", which is all the classifier sees of that message later."""
         for example in training_data.intent_examples:
-            if example.get(TEXT):
-                trim_example(example, self.courtesies)
+            trim_example(example, self.courtesies)
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -195,7 +199,7 @@ class CourtesyTrimmer(CodeFingerprinted, GraphComponent):
 
 def trim_example(example: Message, courtesies: set[str]) -> None:
     """trim_courtesy on a training example; its annotated entities move with the text."""
-    text = example.get(TEXT)
+    text = example.get(TEXT) or ""
     trimmed = trim_courtesy(text, courtesies)
     if trimmed == text:
         return

@@ -113,7 +113,7 @@ class ScopeGate(StoredModel):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"threshold": 0.64, "C": 10.0}
+        return {"threshold": 0.60, "C": 10.0}
 
     def train(self, training_data: TrainingData) -> Resource:
         texts, labels = scope_training_set(training_data)

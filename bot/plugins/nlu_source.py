@@ -20,6 +20,9 @@ NLU_CODE = ("bot/plugins/nlu_*.py", "bot/logic/*.py")
 
 @lru_cache(maxsize=1)
 def nlu_code_digest() -> str:
+    """16 hex digits over the paths and contents of the NLU_CODE files. All of bot/logic is
+    included, also what only the actions use: an edit there retrains the NLU plug-ins
+    (about two minutes) rather than risk a stale one."""
     digest = hashlib.sha256()
     for path in sorted({path for pattern in NLU_CODE for path in ROOT.glob(pattern)}):
         digest.update(path.relative_to(ROOT).as_posix().encode())
