@@ -32,7 +32,7 @@ MODEL = load.MODEL
 BARE = ROOT / "bench" / "bare"
 WORK = ROOT / "var" / "bench"
 # Rasa's training cache for every training of the bench except the timed one, kept in
-# var/bench rather than ~/.rasa. Each of the default pipeline's trainings leaves ~100 MB
+# var/bench rather than ~/.rasa. Each of the default pipeline's trainings leaves 70-90 MB
 # there; at Rasa's default limit (1000 MB) any training (the bare bot's, the x100 knowledge
 # base's, the folds) would drop the least recently used, so the next run would repeat them.
 BENCH_CACHE = {"RASA_CACHE_DIRECTORY": str(WORK / "cache"), "RASA_MAX_CACHE_SIZE": "8000"}
