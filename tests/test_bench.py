@@ -312,14 +312,15 @@ def test_held_out_out_of_scope_and_follow_ups_are_broad_and_never_trained_on() -
     for language in ("de", "en"):
         turns = [t for c in conversations if c.language == language for t in c.turns[1:]]
         assert len(turns) >= 40
-    trained, read_as = _trained_forms(load_training_data())
+    training_data = load_training_data()
+    trained, read_as = _trained_forms(training_data)
     scored = [text for text, _, _ in oos] + [t.user for c in conversations for t in c.turns[1:]]
     leaked = [text for text in scored if read_as(text) in trained]
     # First turns only set the context (their score is for reference): a plain "What are
     # your opening hours?" may be what a trained "Hi, what are your opening hours?" is read
     # as, but not a training example itself.
     first = {_normal(c.turns[0].user) for c in conversations}
-    leaked += [example.get("text") for example in load_training_data().intent_examples
+    leaked += [example.get("text") for example in training_data.intent_examples
                if _normal(example.get("text")) in first]
     assert not leaked, f"held-out texts that are also training examples: {leaked}"
 
