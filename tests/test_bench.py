@@ -397,3 +397,20 @@ def test_a_resumed_run_says_so_in_the_report(tmp_path: Path) -> None:
     assert "(phases nlu, commit bbbbbbb;" in text
     _, plain = report.write(_result(), tmp_path / "plain")
     assert "Started on commit" not in plain.read_text()
+
+
+def test_scored_reading_is_the_final_intent_not_the_rankings_top() -> None:
+    """A component after the classifier may change the intent without reordering the ranking
+    (the topic prior, a named day, a courtesy); the dialogue acts on the intent, so the
+    scores must too. Only for a fallback is the ranking's best the guess."""
+    from tools.nlu_eval import to_prediction
+
+    ranking = [{"name": "nlu_fallback", "confidence": 0.5}, {"name": "affirm", "confidence": 0.2}]
+    rewritten = to_prediction(0, "Guten Tag, ich hätte eine Frage", "de", "greet",
+                              {"intent": {"name": "greet", "confidence": 1.0},
+                               "intent_ranking": ranking})
+    assert (rewritten.predicted, rewritten.fallback) == ("greet", False)
+    unsure = to_prediction(0, "hm", "de", "greet",
+                           {"intent": {"name": "nlu_fallback", "confidence": 0.5},
+                            "intent_ranking": ranking})
+    assert (unsure.predicted, unsure.fallback) == ("affirm", True)

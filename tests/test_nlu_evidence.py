@@ -7,7 +7,7 @@ import pytest
 
 from bot.logic.dates import names_one_day
 from bot.logic.vocabulary import Vocabulary, content_words
-from bot.plugins.nlu_evidence import names_subject
+from bot.plugins.nlu_evidence import names_subject, subject_reading
 from bot.plugins.nlu_scope import UnknownWords
 from bot.plugins.nlu_specific import day_reading
 
@@ -87,3 +87,18 @@ KIND_WORDS = ("projekt", "project", "pilot")
 ])
 def test_a_project_question_must_name_a_project_or_ask_about_one(text, entities, named):
     assert names_subject(text, entities, "project", PROJECT_NAMES, KIND_WORDS) is named
+
+
+PROJECT = [{"entity": "project", "value": "defect-reporting"}]
+
+
+@pytest.mark.parametrize(("ranking", "entities", "reading"), [
+    (["nlu_fallback", "help", "pilot_detail", "contact"], PROJECT, "pilot_detail"),
+    (["nlu_fallback", "help", "contact", "tour_next", "pilot_detail"], PROJECT, None),
+    (["nlu_fallback", "help", "pilot_detail"], [{"entity": "weekday", "value": "monday"}], None),
+    (["nlu_fallback", "pilot_detail"], [], None),
+])
+def test_an_unsure_reading_that_names_a_project_is_the_project_question(ranking, entities,
+                                                                       reading):
+    ranked = [{"name": name, "confidence": 0.3} for name in ranking]
+    assert subject_reading(ranked, entities) == reading

@@ -9,8 +9,13 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.plugins.nlu_choice import chosen_button, offered_buttons, parse_payload
 from bot.plugins.nlu_guard import (
     FULL_TEXT,
+    TRIMMED_COURTESY,
+    CourtesyReading,
+    CourtesyTrimmer,
     QuestionSplitter,
     clean_text,
+    learn_courtesies,
+    split_courtesy,
     split_questions,
     trim_courtesy,
     trim_example,
@@ -35,7 +40,8 @@ def test_only_noise_is_bad_input(raw):
     assert clean_text(raw)[1] == "empty"
 
 
-COURTESIES = {"hallo", "guten tag", "danke", "vielen dank", "hi", "hello", "thanks"}
+COURTESIES = {"hallo": "greet", "guten tag": "greet", "hi": "greet", "hello": "greet",
+              "danke": "thank", "vielen dank": "thank", "thanks": "thank"}
 
 
 @pytest.mark.parametrize(("raw", "kept"), [
@@ -50,6 +56,46 @@ COURTESIES = {"hallo", "guten tag", "danke", "vielen dank", "hi", "hello", "than
 ])
 def test_courtesies_in_front_of_a_question_are_dropped(raw, kept):
     assert trim_courtesy(raw, COURTESIES) == kept
+
+
+def test_courtesies_are_learnt_with_their_intent_from_short_examples_only():
+    examples = [Message(data={"text": text, "intent": intent}) for text, intent in [
+        ("Guten Tag!", "greet"), ("Vielen Dank.", "thank"), ("Wann ist die Führung?", "tour_next"),
+        ("Hallo, ich hätte gern eine Auskunft zu den Führungen", "greet")]]
+    assert learn_courtesies(examples) == {"guten tag": "greet", "vielen dank": "thank"}
+
+
+@pytest.mark.parametrize(("raw", "courtesy", "rest"), [
+    ("Hallo! Danke. Wann haben Sie offen?", "greet", "Wann haben Sie offen?"),
+    ("Danke, verstanden", "thank", "verstanden"),
+    ("Hallo", None, "Hallo"),
+    ("Hallo Welt, wie geht es?", None, "Hallo Welt, wie geht es?"),
+])
+def test_the_first_courtesy_dropped_is_named(raw, courtesy, rest):
+    assert split_courtesy(raw, COURTESIES) == (courtesy, rest)
+
+
+def _read(text: str, intent: str) -> Message:
+    """A message through the trimmer, then given the intent the classifiers settled on."""
+    trimmer = CourtesyTrimmer(None, None, COURTESIES)  # type: ignore[arg-type]
+    [message] = trimmer.process([Message(data={"text": text})])
+    message.set("intent", {"name": intent, "confidence": 0.5})
+    [message] = CourtesyReading().process([message])
+    return message
+
+
+@pytest.mark.parametrize(("text", "settled", "read"), [
+    ("Guten Tag, ich würde gern etwas wissen", "nlu_fallback", "greet"),
+    ("Danke, verstanden", "nlu_fallback", "thank"),
+    ("Hallo, wann ist die Führung?", "tour_next", "tour_next"),
+    ("Hallo, wie wird das Wetter?", "out_of_scope", "out_of_scope"),
+    ("keine Ahnung", "nlu_fallback", "nlu_fallback"),
+])
+def test_a_courtesy_before_words_not_understood_is_read_as_the_courtesy(text, settled, read):
+    message = _read(text, settled)
+    assert message.get("intent")["name"] == read
+    assert message.get(TRIMMED_COURTESY) == (None if text == "keine Ahnung" else
+                                             COURTESIES[text.split(",")[0].casefold()])
 
 
 def test_training_examples_are_trimmed_as_messages_will_be():

@@ -97,12 +97,17 @@ async def _predict(model_path: str, texts: list[str]) -> list[dict]:
 
 def to_prediction(fold: int, text: str, language: str, expected: str,
                 result: dict) -> Prediction:
+    """The reading the dialogue acts on: the pipeline's final intent. Components after the
+    classifier (topic prior, named day, subject evidence, courtesy) may change the intent
+    without reordering the ranking; only for a fallback is the ranking's best the guess."""
+    intent = result.get("intent") or {}
     ranking = [r for r in result.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT]
-    best = ranking[0] if ranking else {"name": None, "confidence": 0.0}
+    fallback = intent.get("name") == FALLBACK_INTENT
+    best = (ranking[0] if ranking else {"name": None, "confidence": 0.0}) if fallback else intent
     return Prediction(
         fold=fold, text=text, language=language, expected=expected,
         predicted=best.get("name") or "", confidence=float(best.get("confidence") or 0.0),
-        fallback=(result.get("intent") or {}).get("name") == FALLBACK_INTENT,
+        fallback=fallback,
     )
 
 
