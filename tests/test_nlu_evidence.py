@@ -7,7 +7,7 @@ import pytest
 
 from bot.logic.dates import names_one_day
 from bot.logic.vocabulary import Vocabulary, content_words
-from bot.plugins.nlu_evidence import names_subject, subject_reading
+from bot.plugins.nlu_evidence import SubjectEvidence, names_subject, subject_reading
 from bot.plugins.nlu_scope import UnknownWords
 from bot.plugins.nlu_specific import day_reading
 
@@ -89,7 +89,7 @@ def test_a_project_question_must_name_a_project_or_ask_about_one(text, entities,
     assert names_subject(text, entities, "project", PROJECT_NAMES, KIND_WORDS) is named
 
 
-PROJECT = [{"entity": "project", "value": "defect-reporting"}]
+PROJECT = [{"entity": "project", "value": "smart-bins"}]
 
 
 @pytest.mark.parametrize(("ranking", "entities", "reading"), [
@@ -100,5 +100,28 @@ PROJECT = [{"entity": "project", "value": "defect-reporting"}]
 ])
 def test_an_unsure_reading_that_names_a_project_is_the_project_question(ranking, entities,
                                                                        reading):
-    ranked = [{"name": name, "confidence": 0.3} for name in ranking]
-    assert subject_reading(ranked, entities) == reading
+    ranked = [{"name": name, "confidence": 0.3 - 0.05 * rank} for rank, name in enumerate(ranking)]
+    chosen = subject_reading(ranked, entities)
+    assert (chosen or {}).get("name") == reading
+    if chosen:  # the classifier's own confidence, not a made-up certainty
+        assert chosen["confidence"] == next(r["confidence"] for r in ranked
+                                            if r["name"] == reading)
+
+
+def _evidence(intent: str, ranking: list[str], entities: list[dict]) -> str:
+    from rasa.shared.nlu.training_data.message import Message
+
+    component = SubjectEvidence({}, model={"project": ["Smarte Mülltonnen"]})
+    message = Message(data={"text": "Was sind smarte Mülltonnen?", "entities": entities,
+                            "intent": {"name": intent, "confidence": 0.4},
+                            "intent_ranking": [{"name": n, "confidence": 0.4} for n in ranking]})
+    [message] = component.process([message])
+    return message.get("intent")["name"]
+
+
+def test_subject_evidence_reads_an_unsure_message_that_names_a_project():
+    assert _evidence("nlu_fallback", ["nlu_fallback", "help", "pilot_detail"],
+                     PROJECT) == "pilot_detail"
+    # unsure and naming nothing: stays "did you mean", is not ruled out of scope
+    assert _evidence("nlu_fallback", ["nlu_fallback", "help", "pilot_detail"],
+                     []) == "nlu_fallback"

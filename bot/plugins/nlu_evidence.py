@@ -9,10 +9,10 @@ and, for the intents in ``NEEDS_SUBJECT``, turns a reading without its subject i
 ``out_of_scope``, unless the conversation is already about that topic (then the question is
 about the thing last named). Names are matched with the actions' own fuzzy matcher.
 
-The same evidence counts the other way: a message the classifier was unsure about ("wie
-funktioniert der mängelmelder" ended in "did you mean") that names a project found by the
-lookup tables, and has the project question among its ``CANDIDATES`` likeliest readings, is
-the project question. Out of fold on the training data, all 8 such messages were.
+The same evidence counts the other way: a message the classifier was unsure about ("What are
+smart bins?" ended in "did you mean") that names a project found by the lookup tables, and
+has the project question among its ``CANDIDATES`` likeliest readings, is the project
+question. Out of fold on the training data, all 8 such messages were.
 """
 
 from __future__ import annotations
@@ -44,19 +44,22 @@ def names_subject(text: str, entities: list[dict[str, Any]], table: str,
 CANDIDATES = 3
 
 
-def subject_reading(ranking: list[dict[str, Any]], entities: list[dict[str, Any]]) -> str | None:
-    """The question about the subject the message names, if the classifier had it among its
-    ``CANDIDATES`` likeliest readings; for a message that ended in "did you mean"."""
-    likeliest = [str(r.get("name")) for r in ranking if r.get("name") != FALLBACK_INTENT]
+def subject_reading(ranking: list[dict[str, Any]],
+                    entities: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The question about the subject the message names (its ranking entry), if the
+    classifier had it among its ``CANDIDATES`` likeliest readings; for a message that ended
+    in "did you mean"."""
+    likeliest = [r for r in ranking if r.get("name") != FALLBACK_INTENT][:CANDIDATES]
     named = {entity.get("entity") for entity in entities}
-    return next((intent for intent in likeliest[:CANDIDATES]
-                 if intent in NEEDS_SUBJECT and NEEDS_SUBJECT[intent][0] in named), None)
+    return next(({"name": r["name"], "confidence": r.get("confidence")} for r in likeliest
+                 if r.get("name") in NEEDS_SUBJECT and NEEDS_SUBJECT[r["name"]][0] in named),
+                None)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class SubjectEvidence(StoredModel):
     """After the entity extractor: a reading that needs a named subject and has none
-    becomes ``out_of_scope``."""
+    becomes ``out_of_scope``; an unsure one that names it becomes the subject's question."""
 
     FILE = "subject_names.joblib"
 
@@ -79,8 +82,7 @@ class SubjectEvidence(StoredModel):
                 reading = subject_reading(message.get(INTENT_RANKING_KEY) or [],
                                           message.get(ENTITIES) or [])
                 if reading:
-                    message.set(INTENT, {"name": reading, "confidence": 1.0},
-                                add_to_output=True)
+                    message.set(INTENT, reading, add_to_output=True)
                 continue
             if intent not in NEEDS_SUBJECT or topic_of(intent) == topic:
                 continue

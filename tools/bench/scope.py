@@ -17,6 +17,7 @@ from tools.bench.load import DEFAULT_SPACY_MODEL, MODEL
 from tools.nlu_eval import (
     FALLBACK_INTENT,
     HELDOUT_FOLD,
+    OUT_OF_SCOPE_INTENT,
     Prediction,
     answers_with_facts,
     heldout_examples,
@@ -59,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
         for p in out_of_scope:
             if answers_with_facts(final_intent(p)):
                 print(f"out of scope, answered as {final_intent(p)} ({p.language}): {p.text}")
+            elif final_intent(p) not in (OUT_OF_SCOPE_INTENT, FALLBACK_INTENT):
+                # not a wrong answer, but not refused either (e.g. read as a greeting)
+                print(f"out of scope, read as {final_intent(p)} ({p.language}): {p.text}")
         for p in inscope:
             if final_intent(p) != p.expected:
                 print(f"in scope {p.expected}, got {final_intent(p)} ({p.language}): {p.text}")
