@@ -177,6 +177,26 @@ def test_scaled_knowledge_base_is_valid_and_factor_times_larger(tmp_path: Path) 
         write_scaled(ROOT / "data" / "kb", tmp_path / "none", 0)
 
 
+def test_without_baseline_cv_the_pipelines_are_compared_on_the_heldout_set(
+        tmp_path: Path) -> None:
+    nlu = _nlu(0.97, 0.9) | {"default": None}
+    heldout = _nlu(0.9, 0.95)
+    result = _result(nlu=nlu, extra={"nlu_heldout": heldout})
+    assert result["nlu"]["default"] is None
+    assert "nlu_project_over_default" not in result["ratios"]
+    rows = {row["target"]: row for row in result["targets"]}
+    compared = rows["NLU macro-F1 ratio project/default (de, held-out)"]
+    assert compared["value"] == pytest.approx(0.9 / 0.95, abs=1e-3)
+    assert compared["met"] is False
+    _, md_path = report.write(result, tmp_path)
+    text = md_path.read_text()
+    assert "| de | macro_f1 | 0.970 | – | – |" in text
+    assert "not cross-validated in this run" in text
+    # Cross-validated baseline: the folds decide, not the held-out set.
+    rows = {row["target"]: row for row in _result(extra={"nlu_heldout": heldout})["targets"]}
+    assert rows["NLU macro-F1 ratio project/default (de)"]["met"] is True
+
+
 def test_skipped_phases_are_not_measured_rather_than_met() -> None:
     result = _result(nlu=None, latency=None, train_s=None, rss_mb=None, model_mb=None)
     assert result["nlu"] is None and result["latency"] is None

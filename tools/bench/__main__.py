@@ -2,6 +2,7 @@
 
     .venv/bin/python -m tools.bench            # the real run -> docs/benchmarks.{md,json,png}
     .venv/bin/python -m tools.bench --quick    # 2 folds, few messages -> var/bench/quick/
+    .venv/bin/python -m tools.bench --baseline-cv  # + Rasa's default pipeline's 5 folds (~3 h)
 
 Everything is measured in one run, side by side, so that machine noise falls on both sides
 of each comparison.
@@ -265,6 +266,10 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma-separated subset of {','.join(PHASES)}")
     parser.add_argument("--out", type=Path, default=None,
                         help="output folder (default: docs/, or var/bench/quick with --quick)")
+    parser.add_argument("--baseline-cv", action="store_true",
+                        help="also cross-validate Rasa's default pipeline (five more "
+                             "trainings of about 35 minutes each on this machine); without "
+                             "it the pipelines are compared on the held-out set")
     parser.add_argument("--resume", action="store_true",
                         help="finish the run var/bench/partial.json holds: its measured phases "
                              "are kept, the others run now; refused when the code or data "
@@ -303,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         "commit": _commit(),
         "quick": args.quick,
         "folds": plan.folds,
+        "baseline_cv": args.baseline_cv,
         "load_setup": {"rounds": plan.rounds, "c1_messages_per_round": plan.c1_messages,
                        "c20_conversations": plan.c20_conversations,
                        "c20_messages_per_conversation": plan.c20_messages,
@@ -361,13 +367,14 @@ def main(argv: list[str] | None = None) -> int:
         for name, value in BENCH_CACHE.items():
             os.environ.setdefault(name, value)
         heldout = 0 if plan is QUICK_PLAN else 2
-        with tqdm(total=2 * plan.folds + heldout,
+        pipelines = 2 if args.baseline_cv else 1
+        with tqdm(total=pipelines * plan.folds + heldout,
                   desc="NLU cross-validation and held-out set (project, default)") as bar:
             def progress(message: str) -> None:
                 bar.set_postfix_str(message)
                 bar.update(1)
 
-            nlu_result = nlu.compare(plan.folds, progress)
+            nlu_result = nlu.compare(plan.folds, progress, args.baseline_cv)
             if heldout and (compared := nlu.compare_heldout(progress)):
                 extra["nlu_heldout"], scope_by_pipeline = compared
                 extra["scope"] = scope_by_pipeline["project"]

@@ -58,13 +58,18 @@ def markdown(result: Mapping) -> str:
             "| language | metric | project | default | project/default |",
             "|---|---|---|---|---|",
         ]
-        ratio_table = result["ratios"]["nlu_project_over_default"]
+        ratio_table = result["ratios"].get("nlu_project_over_default")
         for language in LANGUAGES:
             for metric in ("macro_f1", "accuracy"):
+                default = nlu["default"][language][metric] if nlu["default"] else None
                 lines.append(
                     f"| {language} | {metric} | {_num(nlu['project'][language][metric])} | "
-                    f"{_num(nlu['default'][language][metric])} | "
-                    f"{_num(ratio_table[language][metric])} |")
+                    f"{_num(default)} | "
+                    f"{_num(ratio_table[language][metric] if ratio_table else None)} |")
+        if not nlu["default"]:
+            lines += ["", "The default pipeline was not cross-validated in this run (about 35 "
+                      "minutes per training here; `python -m tools.bench --baseline-cv` does); "
+                      "the two pipelines are compared on the held-out questions below."]
     else:
         lines.append("Not measured in this run.")
     heldout = result.get("nlu_heldout")
