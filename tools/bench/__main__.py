@@ -330,8 +330,16 @@ def main(argv: list[str] | None = None) -> int:
     if "train" in phases:
         train_s, trained_mb = train_project(log_dir)
         extra["trained_model_mb"] = round(trained_mb, 1)
+    # Seconds of the run so far, a resumed run's earlier part included when it was recorded.
+    earlier_s = previous.get("run_s") if previous is not None else 0
+
+    def elapsed() -> int | None:
+        part = round(time.monotonic() - started)
+        return None if earlier_s is None else earlier_s + part
+
     def checkpoint() -> None:
         """What is measured so far, in var/bench/, so a later failure loses no phase."""
+        extra["run_s"] = elapsed()
         partial = build_result(cores=os.cpu_count() or 0, nlu=nlu_result, latency=latency,
                                train_s=train_s, rss_mb=rss, model_mb=None, extra=extra)
         (WORK / "partial.json").write_text(json.dumps(partial, indent=2, ensure_ascii=False),
@@ -381,7 +389,10 @@ def main(argv: list[str] | None = None) -> int:
                 extra["scope_default_pipeline"] = scope_by_pipeline["default"]
         extra["nlu_examples"] = {lang: nlu_result["project"][lang]["examples"]
                                  for lang in ("de", "en")}
-    extra["run_s"] = round(time.monotonic() - started)
+        checkpoint()
+    extra["run_s"] = elapsed()
+    if previous is not None:
+        extra["resumed"]["run_s"] = round(time.monotonic() - started)
     extra["loadavg_before_after"] = [load_before, _loadavg()]
     extra["notes"] = [
         "Load generator (aiohttp) runs on the same machine as the servers.",
@@ -395,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
                           model_mb=MODEL.stat().st_size / 1e6 if MODEL.exists() else None,
                           extra=extra)
     json_path, md_path = report.write(result, out_dir)
-    print(f"wrote {md_path} and {json_path} in {result['run_s']}s")
+    print(f"wrote {md_path} and {json_path} ({result['run_s']} s in all)")
     for row in result["targets"]:
         print(f"  {row['target']}: {row['value']} ({row['wanted']}) -> "
               f"{ {True: 'met', False: 'MISSED', None: 'not measured'}[row['met']] }")

@@ -26,11 +26,13 @@ def _met(met: bool | None) -> str:
 
 def markdown(result: Mapping) -> str:
     """The human-readable report: tables, the exact command, cores, date, targets."""
+    run_s = result.get("run_s")
+    took = "an unrecorded time" if run_s is None else f"{_num(run_s, 0)} s"
     lines = [
         "# Benchmarks",
         "",
         f"Made by `{result.get('command', 'make bench')}` on {result.get('date', '?')}, "
-        f"{result['cores']} cores; the run took {_num(result.get('run_s'), 0)} s. "
+        f"{result['cores']} cores; the run took {took}. "
         "Numbers are written by the run (`python -m tools.bench`), nothing is typed in; the "
         "raw figures are in `docs/benchmarks.json`.",
         *_resumed_line(result),
@@ -211,7 +213,7 @@ def _resumed_line(result: Mapping) -> list[str]:
                 f"`{resumed.get('command')}` on {resumed.get('date')} (phases "
                 f"{', '.join(resumed.get('phases') or [])}, commit "
                 f"{str(resumed.get('commit'))[:7]}; nothing the benchmark measures changed "
-                "between the two)."]
+                f"between the two; the resumed part took {_num(resumed.get('run_s'), 0)} s)."]
 
 
 def _scaling_section(scaling: Mapping | None) -> list[str]:

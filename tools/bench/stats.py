@@ -78,7 +78,7 @@ def ratio(a: float | None, b: float | None) -> float | None:
     """a / b rounded for the report; None when either side was not measured."""
     if a is None or b is None or b == 0:
         return None
-    return round(a / b, 3)
+    return round(float(a) / float(b), 3)  # plain floats: numpy scalars break json (bool_)
 
 
 def build_result(*, cores: int, nlu: Mapping[str, Mapping[str, Mapping[str, float]]] | None,
