@@ -14,6 +14,7 @@ from bot.kb import Repository
 from bot.kb.cli import LOOKUPS_HEADER, render_lookups, write_if_changed
 from bot.kb.database import ROOT, database_url
 from bot.kb.loader import load_directory
+from bot.logic.vocabulary import function_words
 from bot.services.cli import main
 from tests.kb_fixtures import KB_DIR, copy_kb, edit, sqlite_url
 
@@ -108,7 +109,10 @@ def test_lookups_list_every_form_and_map_it_to_the_project_key() -> None:
     data = yaml.safe_load(text)
     assert data["version"] == "3.1"
     lookup = [entry for entry in data["nlu"] if "lookup" in entry]
-    assert [entry["lookup"] for entry in lookup] == ["project"]
+    assert [entry["lookup"] for entry in lookup] == ["project", "kb_vocabulary"]
+    vocabulary = lookup[1]["examples"].splitlines()
+    assert "- folge" in vocabulary and "- episode" in vocabulary  # the digital theatre's texts
+    assert not any(line[2:] in function_words() for line in vocabulary)
     listed = [line[2:] for line in lookup[0]["examples"].splitlines()]
     synonyms = {
         entry["synonym"]: [line[2:] for line in entry["examples"].splitlines()]

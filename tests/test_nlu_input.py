@@ -215,9 +215,18 @@ def test_scope_gate_turns_a_confident_factual_intent_out_of_scope_only_when_it_s
 
         assert verdict("Wie wird das Wetter morgen am Strand?", "tour_next") == "out_of_scope"
         assert verdict("Wann ist der nächste Rundgang?", "tour_next") == "tour_next"
-        # meta intents and follow-ups are never gated
+        # meta intents are never gated
         assert verdict("Wie wird das Wetter morgen am Strand?", "greet") == "greet"
-        assert verdict("Wie wird das Wetter morgen am Strand?", "followup_day") == "followup_day"
+        # follow-ups are, at their own threshold: in a conversation about the tours, "and
+        # how long?" gets the tour's length, a question from elsewhere must not
+        assert verdict("Wie wird das Wetter morgen am Strand?", "followup_day") == "out_of_scope"
+        assert verdict("Und wann ist der nächste Rundgang?", "followup_next") == "followup_next"
+        lenient = ScopeGate.load({**config, "follow_up_threshold": 1.01}, storage, resource,
+                                 context)
+        message = Message(data={"text": "Wie wird das Wetter morgen am Strand?"})
+        message.set("intent", {"name": "followup_day", "confidence": 0.99})
+        lenient.process([message])
+        assert message.get("intent")["name"] == "followup_day"
 
 
 def test_the_topic_is_a_prior_over_the_ranking():

@@ -2,7 +2,8 @@
 
 5-fold stratified out-of-fold predictions (seed 42) of the intent classifier (as configured)
 and of the scope gate for each C given; for each C the threshold is the lowest that blocks at
-most 1 % of the in-scope examples whose intent would be answered with facts. Printed per
+most 1 % of the in-scope examples whose intent would be answered with facts, and the
+follow-up threshold the same for the in-scope examples read as elliptical follow-ups. Printed per
 language: right / fallback / wrong / net (right - 2 x wrong) after the fallback threshold and
 the gate, and the share of out-of-scope examples still answered with facts. The texts are
 trimmed of courtesies as the pipeline trims them, but not cleaned, so the figures are a little
@@ -14,12 +15,13 @@ below the full pipeline's.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
 from bot import ROOT
-from bot.logic.intents import FALLBACK_INTENT, OUT_OF_SCOPE_INTENT, is_factual
+from bot.logic.intents import FALLBACK_INTENT, OUT_OF_SCOPE_INTENT, is_factual, is_follow_up
 from tools.nlu_eval import NLU_DATA, SEED, WRONG_ANSWER_COST
 
 CONFIG = ROOT / "config.yml"
@@ -76,18 +78,25 @@ def main(argv: list[str] | None = None) -> int:
         for train, test in splits:
             model = scope_model(c, names).fit([texts[i] for i in train], [out[i] for i in train])
             gate[test] = model.predict_proba([texts[i] for i in test])[:, 1]
-        factual = [i for i in range(len(texts)) if not out[i] and is_factual(predicted[i])]
-        threshold = next(t for t in THRESHOLDS
-                         if np.mean([gate[i] >= t for i in factual]) <= MAX_BLOCKED)
+        def lowest_threshold(kind: Callable[[str], bool], gate: np.ndarray = gate) -> float:
+            rows = [i for i in range(len(texts)) if not out[i] and kind(predicted[i])]
+            return next(t for t in THRESHOLDS
+                        if np.mean([gate[i] >= t for i in rows]) <= MAX_BLOCKED)
 
-        def final(i: int, threshold: float = threshold, gate: np.ndarray = gate) -> str:
+        threshold, follow_up_threshold = (lowest_threshold(is_factual),
+                                          lowest_threshold(is_follow_up))
+
+        def final(i: int, threshold: float = threshold, gate: np.ndarray = gate,
+                  follow_up_threshold: float = follow_up_threshold) -> str:
             if confidence[i] < fallback_threshold:
                 return FALLBACK_INTENT
-            if is_factual(predicted[i]) and gate[i] >= threshold:
+            if ((is_factual(predicted[i]) and gate[i] >= threshold)
+                    or (is_follow_up(predicted[i]) and gate[i] >= follow_up_threshold)):
                 return OUT_OF_SCOPE_INTENT
             return predicted[i]
 
-        print(f"C={c:g}: threshold {threshold:.2f}")
+        print(f"C={c:g}: threshold {threshold:.2f}, follow-up threshold "
+              f"{follow_up_threshold:.2f}")
         for language in ("de", "en"):
             rows = [i for i in range(len(texts)) if language_of.get(raw[i]) == language]
             answers = {i: final(i) for i in rows}

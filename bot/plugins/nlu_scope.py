@@ -8,8 +8,11 @@ same NLU data: everything in scope against the ``out_of_scope`` examples. When t
 classifier picks an intent that would be answered with SMARTCity facts and the gate says
 "out of scope" with at least ``threshold`` probability, the message becomes
 ``out_of_scope``: a refusal with the right referral costs a citizen less than a confident
-wrong fact. The threshold comes from cross-validation on the training data (docs/nlu-
-experiments.md), never from held-out sets."""
+wrong fact. Elliptical follow-ups are gated too, with their own ``follow_up_threshold``:
+in a conversation about the tours, "How long does it take to get a passport?" reads as "and
+how long?" and would be answered with the tour's length. Both thresholds come from
+cross-validation on the training data (`python -m tools.nlu_gate`, docs/nlu-experiments.md),
+never from held-out sets."""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.logic.intents import OUT_OF_SCOPE_INTENT, is_factual
+from bot.logic.intents import OUT_OF_SCOPE_INTENT, is_factual, is_follow_up
 from bot.logic.vocabulary import Vocabulary
 from bot.plugins.nlu_ngrams import StoredModel, ngram_features
 
@@ -32,7 +35,8 @@ MAX_UNKNOWN_WORDS = 3
 
 class UnknownWords:
     """scikit-learn transformer: how many of a message's content words the in-scope
-    examples and the knowledge-base names (``known_texts``) never use (bot/logic/vocabulary.py).
+    examples and the lookup tables (``known_texts``: the knowledge base's names and the words of
+    its own texts, bot/kb/cli.py) never use (bot/logic/vocabulary.py).
 
     In training, an in-scope example's own words would always be known, so the model would
     learn that in-scope questions never hold a stranger. ``fit_transform`` therefore counts
@@ -106,14 +110,14 @@ def scope_training_set(training_data: TrainingData) -> tuple[list[str], list[int
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class ScopeGate(StoredModel):
-    """After the intent classifier and the FallbackClassifier: factual intents the gate calls
-    out of scope become ``out_of_scope``."""
+    """After the intent classifier and the FallbackClassifier: factual intents and follow-ups
+    the gate calls out of scope become ``out_of_scope``."""
 
     FILE = "scope_gate.joblib"
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"threshold": 0.60, "C": 10.0}
+        return {"threshold": 0.58, "follow_up_threshold": 0.82, "C": 10.0}
 
     def train(self, training_data: TrainingData) -> Resource:
         texts, labels = scope_training_set(training_data)
@@ -128,13 +132,22 @@ class ScopeGate(StoredModel):
             return messages
         for message in messages:
             intent = (message.get(INTENT) or {}).get("name") or ""
-            if not is_factual(intent):  # meta intents and follow-ups are not gated
+            threshold = self.threshold_for(intent)
+            if threshold is None:  # meta intents (greet, help, ...) are not gated
                 continue
             probability = float(self.model.predict_proba([message.get(TEXT) or ""])[0][1])
             message.set(SCOPE_PROBABILITY, probability, add_to_output=True)
-            if probability >= float(self.config["threshold"]):
+            if probability >= threshold:
                 rule_out_of_scope(message, probability)
         return messages
+
+
+    def threshold_for(self, intent: str) -> float | None:
+        if is_factual(intent):
+            return float(self.config["threshold"])
+        if is_follow_up(intent):
+            return float(self.config["follow_up_threshold"])
+        return None
 
 
 def rule_out_of_scope(message: Message, confidence: float) -> None:
