@@ -18,13 +18,13 @@ ACCURACY_FLOOR = 0.8
 # final-intent accuracy and fallback share on the in-scope set, wrong answers (SMARTCity
 # facts) on the out-of-scope set.
 SCOPE_FLOORS = {
-    # Measured on 2026-11-30 (stop 13: the gate counts words the domain never uses, project
-    # questions need a project, docs/nlu-experiments.md): de 0.869 / 0.051 / 0.008, en
-    # 0.897 / 0.057 / 0.015. The classifier trains deterministically (lbfgs), but edited
-    # examples move these; each floor sits about 0.025 beyond the measurement, so it catches a
-    # real regression, not a few edited examples.
-    "de": {"inscope_accuracy": 0.84, "fallback_share": 0.075, "oos_wrong_rate": 0.03},
-    "en": {"inscope_accuracy": 0.87, "fallback_share": 0.08, "oos_wrong_rate": 0.04},
+    # Measured on 2026-12-01 (stop 17: the gate knows the knowledge base's words and gates
+    # follow-ups, docs/nlu-experiments.md): de 0.880 / 0.040 / 0.008, en 0.903 / 0.040 /
+    # 0.013. The classifier trains deterministically (lbfgs), but edited examples move these;
+    # each floor sits about 0.025 beyond the measurement, so it catches a real regression,
+    # not a few edited examples.
+    "de": {"inscope_accuracy": 0.855, "fallback_share": 0.065, "oos_wrong_rate": 0.033},
+    "en": {"inscope_accuracy": 0.878, "fallback_share": 0.065, "oos_wrong_rate": 0.038},
 }
 
 
@@ -46,6 +46,21 @@ def test_scope_stays_above_the_floors(heldout_predictions, oos_predictions, lang
     assert measured["inscope_accuracy"] >= floor["inscope_accuracy"], measured
     assert measured["fallback_share"] <= floor["fallback_share"], measured
     assert measured["oos_wrong_rate"] <= floor["oos_wrong_rate"], measured
+
+
+# Out-of-scope questions read as elliptical follow-ups: asked back without a conversation, but
+# answered with the topic's facts inside one. 9 of the held-out set's on 2026-12-01 (18 before
+# the scope gate also gated follow-ups, docs/nlu-experiments.md, stop 17).
+FOLLOW_UP_READINGS_MAX = 14
+
+
+def test_few_out_of_scope_questions_pass_for_follow_ups(oos_predictions):
+    from bot.logic.intents import is_follow_up
+    from tools.bench.scope import final_intent
+
+    read_as_follow_ups = [p.text for p in oos_predictions
+                          if p.expected == "out_of_scope" and is_follow_up(final_intent(p))]
+    assert len(read_as_follow_ups) <= FOLLOW_UP_READINGS_MAX, read_as_follow_ups
 
 
 @pytest.mark.parametrize("language", ["de", "en"])
