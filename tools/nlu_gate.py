@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bot.plugins.nlu_guard import learn_courtesies, trim_courtesy
     from bot.plugins.nlu_ngrams import ngram_model
-    from bot.plugins.nlu_scope import scope_model
+    from bot.plugins.nlu_scope import gate_threshold, scope_model
 
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -90,8 +90,8 @@ def main(argv: list[str] | None = None) -> int:
                   follow_up_threshold: float = follow_up_threshold) -> str:
             if confidence[i] < fallback_threshold:
                 return FALLBACK_INTENT
-            if ((is_factual(predicted[i]) and gate[i] >= threshold)
-                    or (is_follow_up(predicted[i]) and gate[i] >= follow_up_threshold)):
+            limit = gate_threshold(predicted[i], threshold, follow_up_threshold)
+            if limit is not None and gate[i] >= limit:
                 return OUT_OF_SCOPE_INTENT
             return predicted[i]
 

@@ -18,8 +18,6 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-# The generated lookup table of the knowledge base's own words (bot/kb/cli.py writes it).
-VOCABULARY_TABLE = "kb_vocabulary"
 # Shorter words are mostly function words, abbreviations or typos of either.
 MIN_CONTENT_LENGTH = 4
 # A word this close (0-100) to a known word is the known word misspelt.

@@ -132,7 +132,8 @@ class ScopeGate(StoredModel):
             return messages
         for message in messages:
             intent = (message.get(INTENT) or {}).get("name") or ""
-            threshold = self.threshold_for(intent)
+            threshold = gate_threshold(intent, float(self.config["threshold"]),
+                                       float(self.config["follow_up_threshold"]))
             if threshold is None:  # meta intents (greet, help, ...) are not gated
                 continue
             probability = float(self.model.predict_proba([message.get(TEXT) or ""])[0][1])
@@ -142,12 +143,15 @@ class ScopeGate(StoredModel):
         return messages
 
 
-    def threshold_for(self, intent: str) -> float | None:
-        if is_factual(intent):
-            return float(self.config["threshold"])
-        if is_follow_up(intent):
-            return float(self.config["follow_up_threshold"])
-        return None
+def gate_threshold(intent: str, factual: float, follow_up: float) -> float | None:
+    """The gate's threshold for a reading: factual intents and elliptical follow-ups each
+    have their own; None for meta intents (greet, help, ...), which are never gated. Also
+    what tools/nlu_gate applies, so the rule it measures is the one that runs."""
+    if is_factual(intent):
+        return factual
+    if is_follow_up(intent):
+        return follow_up
+    return None
 
 
 def rule_out_of_scope(message: Message, confidence: float) -> None:
