@@ -321,6 +321,23 @@ def test_held_out_questions_are_labelled_with_domain_intents_and_never_trained_o
     assert not leaked, f"held-out questions that are also training examples: {leaked}"
 
 
+def test_development_questions_are_labelled_with_domain_intents_and_never_trained_on() -> None:
+    """bench/dev/ chooses between variants; trained on, it would choose the variant that
+    memorised it."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    from tools.nlu_eval import load_training_data
+
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    trained, read_as = _trained_forms(load_training_data())
+    for language in ("de", "en"):
+        examples = load_data(str(ROOT / "bench" / "dev" / f"{language}.yml")).intent_examples
+        assert len(examples) >= 120
+        assert {example.get("intent") for example in examples} <= set(domain["intents"])
+        leaked = [e.get("text") for e in examples if read_as(e.get("text")) in trained]
+        assert not leaked, f"development questions that are also training examples: {leaked}"
+
+
 def test_held_out_out_of_scope_and_follow_ups_are_broad_and_never_trained_on() -> None:
     from tools.bench.followups import load_conversations
     from tools.nlu_eval import load_training_data, oos_examples
