@@ -326,7 +326,7 @@ def test_development_questions_are_labelled_with_domain_intents_and_never_traine
     memorised it."""
     from rasa.shared.nlu.training_data.loading import load_data
 
-    from tools.nlu_eval import load_training_data
+    from tools.nlu_eval import dev_examples, load_training_data
 
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     trained, read_as = _trained_forms(load_training_data())
@@ -336,6 +336,11 @@ def test_development_questions_are_labelled_with_domain_intents_and_never_traine
         assert {example.get("intent") for example in examples} <= set(domain["intents"])
         leaked = [e.get("text") for e in examples if read_as(e.get("text")) in trained]
         assert not leaked, f"development questions that are also training examples: {leaked}"
+    inscope, out_of_scope = dev_examples()
+    for language in ("de", "en"):
+        assert sum(lang == language for _, _, lang in out_of_scope) >= 30
+        assert sum(lang == language for _, _, lang in inscope) >= 90
+    assert {intent for _, intent, _ in out_of_scope} == {"out_of_scope"}
 
 
 def test_held_out_out_of_scope_and_follow_ups_are_broad_and_never_trained_on() -> None:

@@ -31,6 +31,8 @@ if TYPE_CHECKING:  # Rasa is imported where it is used: `--help` stays fast
 NLU_DATA = ROOT / "data" / "nlu"
 # Realistic citizen questions written apart from the training data and never trained on.
 HELDOUT_DATA = ROOT / "bench" / "heldout"
+# Questions written apart from both, for choosing between variants; never reported as results.
+DEV_DATA = ROOT / "bench" / "dev"
 HELDOUT_FOLD = -1
 SEED = 42
 # A wrong answer costs a citizen more than a "did you mean ...?" with topic buttons.
@@ -137,6 +139,14 @@ def oos_examples(root: Path = HELDOUT_DATA / "oos") -> list[tuple[str, str, str]
                          for block in data.get("questions") or []
                          for text in block.get("examples") or []]
     return examples
+
+
+def dev_examples(root: Path = DEV_DATA) -> tuple[list[tuple[str, str, str]],
+                                                   list[tuple[str, str, str]]]:
+    """(in-scope, out-of-scope) (text, intent, language) from bench/dev/<language>.yml."""
+    examples = heldout_examples(root)
+    return ([e for e in examples if e[1] != OUT_OF_SCOPE_INTENT],
+            [e for e in examples if e[1] == OUT_OF_SCOPE_INTENT])
 
 
 def answers_with_facts(intent: str) -> bool:

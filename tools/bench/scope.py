@@ -2,7 +2,10 @@
 training on all of data/nlu): in-scope held-out accuracy and fallback share, out-of-scope
 held-out questions answered with SMARTCity facts.
 
-    .venv/bin/python -m tools.bench.scope [--model models/smartcity.tar.gz] [--errors]
+    .venv/bin/python -m tools.bench.scope [--model models/smartcity.tar.gz] [--errors] [--dev]
+
+--dev scores the development set (bench/dev/) instead: for choosing between variants, so
+that the held-out figures stay a measurement.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from tools.nlu_eval import (
     OUT_OF_SCOPE_INTENT,
     Prediction,
     answers_with_facts,
+    dev_examples,
     heldout_examples,
     oos_examples,
     scope_scores,
@@ -50,10 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=MODEL)
     parser.add_argument("--errors", action="store_true",
                         help="also list the wrong answers and misunderstood questions")
+    parser.add_argument("--dev", action="store_true",
+                        help="the development set (bench/dev/) instead of the held-out sets")
     args = parser.parse_args(argv)
     os.environ.setdefault("SPACY_MODEL", DEFAULT_SPACY_MODEL)
-    inscope = predict(args.model, heldout_examples())
-    out_of_scope = predict(args.model, oos_examples())
+    inscope_set, oos_set = dev_examples() if args.dev else (heldout_examples(), oos_examples())
+    inscope = predict(args.model, inscope_set)
+    out_of_scope = predict(args.model, oos_set)
     print(json.dumps({language: scope_scores(inscope, out_of_scope, language)
                       for language in ("de", "en")}, indent=1))
     if args.errors:
