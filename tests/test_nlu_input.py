@@ -215,6 +215,9 @@ def test_scope_gate_turns_a_confident_factual_intent_out_of_scope_only_when_it_s
 
         assert verdict("Wie wird das Wetter morgen am Strand?", "tour_next") == "out_of_scope"
         assert verdict("Wann ist der nächste Rundgang?", "tour_next") == "tour_next"
+        # a message that names the programme is about it, whatever else it holds
+        assert verdict("Wie wird das Wetter morgen am Strand beim Smart-City-Rundgang?",
+                       "tour_next") == "tour_next"
         # meta intents are never gated
         assert verdict("Wie wird das Wetter morgen am Strand?", "greet") == "greet"
         # follow-ups are, at their own threshold: in a conversation about the tours, "and

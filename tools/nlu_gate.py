@@ -80,8 +80,10 @@ def main(argv: list[str] | None = None) -> int:
             gate[test] = model.predict_proba([texts[i] for i in test])[:, 1]
         def lowest_threshold(kind: Callable[[str], bool], gate: np.ndarray = gate) -> float:
             rows = [i for i in range(len(texts)) if not out[i] and kind(predicted[i])]
+            limits = {i: gate_threshold(predicted[i], texts[i], 0.0, 0.0) for i in rows}
             return next(t for t in THRESHOLDS
-                        if np.mean([gate[i] >= t for i in rows]) <= MAX_BLOCKED)
+                        if np.mean([limits[i] is not None and gate[i] >= t
+                                    for i in rows]) <= MAX_BLOCKED)
 
         threshold, follow_up_threshold = (lowest_threshold(is_factual),
                                           lowest_threshold(is_follow_up))
@@ -90,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
                   follow_up_threshold: float = follow_up_threshold) -> str:
             if confidence[i] < fallback_threshold:
                 return FALLBACK_INTENT
-            limit = gate_threshold(predicted[i], threshold, follow_up_threshold)
+            limit = gate_threshold(predicted[i], texts[i], threshold, follow_up_threshold)
             if limit is not None and gate[i] >= limit:
                 return OUT_OF_SCOPE_INTENT
             return predicted[i]

@@ -28,6 +28,10 @@ DAY_READING = {"hours_week": DAY_INTENT, "open_now": DAY_INTENT}
 # or a word for its kind, "Was ist Buddhismus?" is not a project question
 # (bot/plugins/nlu_evidence.py). intent -> (lookup table, words for the kind, folded).
 NEEDS_SUBJECT = {"pilot_detail": ("project", ("projekt", "project", "pilot", "vorhaben"))}
+# A message that names the programme is about the programme, however many other words it
+# holds (bot/plugins/nlu_scope.py); folded forms (hyphens read as spaces), as
+# bot.logic.matching.mentions_any reads them.
+PROGRAMME_NAMES = ("smartcity", "smart city", "smart cities")
 
 
 def topic_of(intent: str) -> str | None:

@@ -8,11 +8,13 @@ same NLU data: everything in scope against the ``out_of_scope`` examples. When t
 classifier picks an intent that would be answered with SMARTCity facts and the gate says
 "out of scope" with at least ``threshold`` probability, the message becomes
 ``out_of_scope``: a refusal with the right referral costs a citizen less than a confident
-wrong fact. Elliptical follow-ups are gated too, with their own ``follow_up_threshold``:
-in a conversation about the tours, "How long does it take to get a passport?" reads as "and
-how long?" and would be answered with the tour's length. Both thresholds come from
-cross-validation on the training data (`python -m tools.nlu_gate`, docs/nlu-experiments.md),
-never from held-out sets."""
+wrong fact. A message that names the programme (``PROGRAMME_NAMES``) is not gated: a long
+message that tells who is asking before it asks about SMARTCity holds many words the domain
+never uses, and no out-of-scope example names the programme. Elliptical follow-ups are gated
+too, with their own ``follow_up_threshold``: in a conversation about the tours, "How long
+does it take to get a passport?" reads as "and how long?" and would be answered with the
+tour's length. Both thresholds come from cross-validation on the training data (`python -m
+tools.nlu_gate`, docs/nlu-experiments.md), never from held-out sets."""
 
 from __future__ import annotations
 
@@ -24,7 +26,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.logic.intents import OUT_OF_SCOPE_INTENT, is_factual, is_follow_up
+from bot.logic.intents import OUT_OF_SCOPE_INTENT, PROGRAMME_NAMES, is_factual, is_follow_up
+from bot.logic.matching import mentions_any
 from bot.logic.vocabulary import Vocabulary
 from bot.plugins.nlu_ngrams import StoredModel, ngram_features
 
@@ -132,9 +135,10 @@ class ScopeGate(StoredModel):
             return messages
         for message in messages:
             intent = (message.get(INTENT) or {}).get("name") or ""
-            threshold = gate_threshold(intent, float(self.config["threshold"]),
+            threshold = gate_threshold(intent, message.get(TEXT) or "",
+                                       float(self.config["threshold"]),
                                        float(self.config["follow_up_threshold"]))
-            if threshold is None:  # meta intents (greet, help, ...) are not gated
+            if threshold is None:  # meta intents, or SMARTCity asked about by name
                 continue
             probability = float(self.model.predict_proba([message.get(TEXT) or ""])[0][1])
             message.set(SCOPE_PROBABILITY, probability, add_to_output=True)
@@ -143,10 +147,13 @@ class ScopeGate(StoredModel):
         return messages
 
 
-def gate_threshold(intent: str, factual: float, follow_up: float) -> float | None:
+def gate_threshold(intent: str, text: str, factual: float, follow_up: float) -> float | None:
     """The gate's threshold for a reading: factual intents and elliptical follow-ups each
-    have their own; None for meta intents (greet, help, ...), which are never gated. Also
-    what tools/nlu_gate applies, so the rule it measures is the one that runs."""
+    have their own; None for meta intents (greet, help, ...) and for a message that names the
+    programme, which are never gated. Also what tools/nlu_gate applies, so the rule it
+    measures is the one that runs."""
+    if mentions_any(text, PROGRAMME_NAMES):
+        return None
     if is_factual(intent):
         return factual
     if is_follow_up(intent):
