@@ -321,7 +321,9 @@ def test_held_out_questions_are_labelled_with_domain_intents_and_never_trained_o
     assert not leaked, f"held-out questions that are also training examples: {leaked}"
 
 
-def test_development_questions_are_labelled_with_domain_intents_and_never_trained_on() -> None:
+@pytest.mark.parametrize("folder", ["dev", "dev2"])
+def test_development_questions_are_labelled_with_domain_intents_and_never_trained_on(
+        folder: str) -> None:
     """bench/dev/ chooses between variants; trained on, it would choose the variant that
     memorised it."""
     from rasa.shared.nlu.training_data.loading import load_data
@@ -331,12 +333,12 @@ def test_development_questions_are_labelled_with_domain_intents_and_never_traine
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     trained, read_as = _trained_forms(load_training_data())
     for language in ("de", "en"):
-        examples = load_data(str(ROOT / "bench" / "dev" / f"{language}.yml")).intent_examples
+        examples = load_data(str(ROOT / "bench" / folder / f"{language}.yml")).intent_examples
         assert len(examples) >= 120
         assert {example.get("intent") for example in examples} <= set(domain["intents"])
         leaked = [e.get("text") for e in examples if read_as(e.get("text")) in trained]
         assert not leaked, f"development questions that are also training examples: {leaked}"
-    inscope, out_of_scope = dev_examples()
+    inscope, out_of_scope = dev_examples(ROOT / "bench" / folder)
     for language in ("de", "en"):
         assert sum(lang == language for _, _, lang in out_of_scope) >= 30
         assert sum(lang == language for _, _, lang in inscope) >= 90
