@@ -2,10 +2,10 @@
 training on all of data/nlu): in-scope held-out accuracy and fallback share, out-of-scope
 held-out questions answered with SMARTCity facts.
 
-    .venv/bin/python -m tools.bench.scope [--model models/smartcity.tar.gz] [--errors] [--dev]
+    .venv/bin/python -m tools.bench.scope [--model M] [--errors] [--dev [FOLDER]]
 
---dev scores the development set (bench/dev/) instead: for choosing between variants, so
-that the held-out figures stay a measurement.
+--dev scores a development set (bench/dev/, or the folder named, e.g. bench/dev2) instead:
+for choosing between variants, so that the held-out figures stay a measurement.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tools.bench.load import DEFAULT_SPACY_MODEL, MODEL
 from tools.nlu_eval import (
+    DEV_DATA,
     FALLBACK_INTENT,
     HELDOUT_FOLD,
     OUT_OF_SCOPE_INTENT,
@@ -54,11 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=MODEL)
     parser.add_argument("--errors", action="store_true",
                         help="also list the wrong answers and misunderstood questions")
-    parser.add_argument("--dev", action="store_true",
-                        help="the development set (bench/dev/) instead of the held-out sets")
+    parser.add_argument("--dev", type=Path, nargs="?", const=DEV_DATA, default=None,
+                        metavar="FOLDER", help="a development set (default bench/dev/; also "
+                                               "bench/dev2/) instead of the held-out sets")
     args = parser.parse_args(argv)
     os.environ.setdefault("SPACY_MODEL", DEFAULT_SPACY_MODEL)
-    inscope_set, oos_set = dev_examples() if args.dev else (heldout_examples(), oos_examples())
+    inscope_set, oos_set = (dev_examples(args.dev) if args.dev
+                            else (heldout_examples(), oos_examples()))
     inscope = predict(args.model, inscope_set)
     out_of_scope = predict(args.model, oos_set)
     print(json.dumps({language: scope_scores(inscope, out_of_scope, language)
